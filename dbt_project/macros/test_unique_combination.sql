@@ -1,0 +1,7 @@
+{# Rows whose combination of `columns` is not unique (a dependency-free unique_combination). #}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}

@@ -1,0 +1,85 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_window('event_date') }}",
+    on_schema_change='fail'
+) }}
+{# Context sections of a user's sessions on a day. Daily and monthly sections describe the
+   days BEFORE it (the user's previous active day; the look-back window), never the day
+   itself, so a session's context cannot leak the activities a model must predict. #}
+
+{% set top_n = var('context_top_n') | int %}
+{% set lookback = var('context_lookback_days') | int %}
+
+with user_days as (
+    select user_id, event_date, arg_max(country, event_ts) as country, arg_max(city, event_ts) as city
+    from {{ ref('stg_clickstream__events') }}
+    where {{ in_window('event_date') }}
+    group by all
+),
+
+previous_day as (
+    select
+        d.user_id,
+        d.event_date,
+        max(u.event_date) as previous_date
+    from user_days as d
+    join {{ ref('int_users__daily_service_usage') }} as u
+        on u.user_id = d.user_id
+        and u.event_date < d.event_date
+        and u.event_date >= d.event_date - interval ({{ lookback }}) day
+    group by all
+),
+
+daily_pages as (
+    select p.user_id, p.event_date,
+        (list(a.activity order by a.n_events desc, a.activity))[1:{{ top_n }}] as tokens
+    from previous_day as p
+    join {{ ref('int_users__daily_activity_usage') }} as a
+        on a.user_id = p.user_id and a.event_date = p.previous_date
+    group by all
+),
+
+daily_services as (
+    select p.user_id, p.event_date,
+        (list({{ token_part('s.service') }} order by s.n_events desc, s.service))[1:{{ top_n }}] as tokens,
+        (list({{ token_part('s.service') }} order by s.billed_weight desc, s.service)
+            filter (where s.billed_weight > 0))[1:{{ top_n }}] as billed_tokens
+    from previous_day as p
+    join {{ ref('int_users__daily_service_usage') }} as s
+        on s.user_id = p.user_id and s.event_date = p.previous_date
+    group by all
+),
+
+monthly_billed as (
+    select user_id, event_date,
+        (list(token order by billed desc, token))[1:{{ top_n }}] as tokens
+    from (
+        select d.user_id, d.event_date, {{ token_part('s.service') }} as token, sum(s.billed_weight) as billed
+        from user_days as d
+        join {{ ref('int_users__daily_service_usage') }} as s
+            on s.user_id = d.user_id
+            and s.event_date < d.event_date
+            and s.event_date >= d.event_date - interval ({{ lookback }}) day
+        where s.billed_weight > 0
+        group by all
+    )
+    group by all
+)
+
+select
+    d.user_id,
+    d.event_date,
+    list_filter(
+        [case when d.country is not null then 'country:' || {{ token_part('d.country') }} end,
+         case when d.city is not null then 'city:' || {{ token_part('d.city') }} end],
+        x -> x is not null
+    ) as location_tokens,
+    coalesce(dp.tokens, []) as daily_page_tokens,
+    coalesce(ds.tokens, []) as daily_service_tokens,
+    coalesce(ds.billed_tokens, []) as daily_billed_tokens,
+    coalesce(mb.tokens, []) as monthly_billed_tokens
+from user_days as d
+left join daily_pages as dp using (user_id, event_date)
+left join daily_services as ds using (user_id, event_date)
+left join monthly_billed as mb using (user_id, event_date)

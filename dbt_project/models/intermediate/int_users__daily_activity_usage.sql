@@ -1,0 +1,15 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_window('event_date') }}",
+    on_schema_change='fail'
+) }}
+
+select
+    user_id,
+    event_date,
+    activity,
+    count(*) as n_events
+from {{ ref('stg_clickstream__events') }}
+where {{ in_window('event_date') }}
+group by all

@@ -1,0 +1,93 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_window('event_date') }}",
+    on_schema_change='fail'
+) }}
+{# Intent segments: runs of contiguous events in a session with the same intent
+   (gaps-and-islands). The intent is the activity's task from the activity->task map
+   (an exact service+page entry wins over a whole-service entry), else the service. #}
+
+with events as (
+    select * from {{ ref('int_clickstream__sessionized_events') }}
+    where {{ in_window('event_date') }}
+),
+
+tasks as (
+    select * from {{ ref('stg_reference__activity_tasks') }}
+),
+
+with_intent as (
+    select
+        e.*,
+        coalesce(exact.task, whole.task, e.service) as intent,
+        case when coalesce(exact.task, whole.task) is null then 'service' else 'task' end as intent_source
+    from events as e
+    left join tasks as exact on exact.service = e.service and exact.page = e.page
+    left join tasks as whole on whole.service = e.service and whole.page is null
+),
+
+islands as (
+    select
+        *,
+        sum(case when intent is distinct from prev_intent then 1 else 0 end) over (
+            partition by session_key order by event_seq rows between unbounded preceding and current row
+        ) as segment_index
+    from (
+        select *, lag(intent) over (partition by session_key order by event_seq) as prev_intent
+        from with_intent
+    )
+),
+
+first_seen as (
+    select session_key, segment_index, service, activity,
+        min(event_seq) over (partition by session_key, segment_index, service) as service_first_seq,
+        min(event_seq) over (partition by session_key, segment_index, activity) as activity_first_seq,
+        event_seq, event_id
+    from islands
+),
+
+segments as (
+    select
+        session_key,
+        segment_index,
+        any_value(user_id) as user_id,
+        any_value(event_date) as event_date,
+        any_value(intent) as intent,
+        any_value(intent_source) as intent_source,
+        min(event_ts) as start_ts,
+        max(event_ts) as end_ts,
+        count(*) as n_actions,
+        count(distinct activity) as n_distinct_pages
+    from islands
+    group by session_key, segment_index
+),
+
+lists as (
+    select
+        session_key,
+        segment_index,
+        list(service order by service_first_seq) filter (where event_seq = service_first_seq) as services,
+        list(activity order by activity_first_seq) filter (where event_seq = activity_first_seq) as pages,
+        list(event_id order by event_seq) as event_ids
+    from first_seen
+    group by session_key, segment_index
+)
+
+select
+    md5(s.session_key || '#' || s.segment_index) as segment_id,
+    s.user_id,
+    s.session_key,
+    s.segment_index,
+    s.intent,
+    s.intent_source,
+    s.start_ts,
+    s.end_ts,
+    s.n_actions,
+    s.n_distinct_pages,
+    l.services,
+    l.pages,
+    l.event_ids,
+    s.event_date
+from segments as s
+join lists as l using (session_key, segment_index)

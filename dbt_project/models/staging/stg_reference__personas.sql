@@ -1,0 +1,9 @@
+with source as (
+    select * from {{ source('raw', 'personas') }}
+),
+
+renamed as (
+    select trim(persona) as persona, description from source
+)
+
+select * from renamed

@@ -1,0 +1,1 @@
+"""Thin Dagster wiring, one package per domain; definitions.py merges their `defs`."""

@@ -1,0 +1,1 @@
+"""Landing files and reference inputs into the raw schema."""

@@ -1,0 +1,72 @@
+"""Raw assets: landing files -> raw.events (per day), reference CSVs -> raw.* tables."""
+
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
+from persona_dagster.settings import data_paths
+from persona_dagster.warehouse.raw_load import load_day
+from persona_dagster.warehouse.reference_load import REFERENCE_FILES, load_reference
+from persona_dagster.warehouse.summaries import markdown_table
+from persona_dagster.warehouse.window import days_in_window
+
+REFERENCE_KEYS = {table: dg.AssetKey(table.split(".")) for table, _ in REFERENCE_FILES.values()}
+
+
+@dg.asset(
+    key=["raw", "events"],
+    group_name="raw",
+    kinds={"duckdb", "python"},
+    partitions_def=daily_partitions,
+    backfill_policy=single_run_backfill,
+    pool=DUCKDB_POOL,
+    check_specs=[dg.AssetCheckSpec("every_landing_file_readable", asset=["raw", "events"])],
+)
+def raw_events(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    """Every record of the day's landing files, as strings; re-loading a day replaces it."""
+    window = context.partition_time_window
+    landing = data_paths().landing
+    loads = []
+    with warehouse.get_connection() as con:
+        for day in days_in_window(window.start, window.end):
+            loads.append(load_day(con, landing, day))
+        sample = markdown_table(
+            con,
+            "select event_date, source_file, source_row, user_id, ts, service, page from raw.events "
+            "where event_date >= ? and event_date < ? order by event_date, source_file, source_row limit 5",
+            [window.start.date(), window.end.date()],
+        )
+    file_errors = {f: e for load in loads for f, e in load.file_errors.items()}
+    for path, error in file_errors.items():
+        context.log.warning(f"landing file {path} was not loaded: {error}")
+    rows_by_file = {f: n for load in loads for f, n in load.rows_by_file.items()}
+    yield dg.MaterializeResult(
+        metadata={
+            "rows_in_window": dg.MetadataValue.int(sum(rows_by_file.values())),
+            "files": dg.MetadataValue.int(len(rows_by_file)),
+            "rows_by_file": dg.MetadataValue.json(rows_by_file),
+            "unreadable_files": dg.MetadataValue.json(file_errors),
+            "sample": dg.MetadataValue.md(sample),
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name="every_landing_file_readable",
+        passed=not file_errors,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"unreadable_files": dg.MetadataValue.json(file_errors)},
+    )
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(key, group_name="raw", kinds={"duckdb", "python"}) for key in REFERENCE_KEYS.values()],
+    pool=DUCKDB_POOL,
+)
+def reference_tables(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    """The activity->task map and persona definitions from <data dir>/reference/*.csv."""
+    with warehouse.get_connection() as con:
+        counts = load_reference(con, data_paths().reference)
+    for table, rows in counts.items():
+        if rows == 0:
+            context.log.warning(f"{table} is empty: intents fall back to services, personas cannot be mapped")
+        yield dg.MaterializeResult(asset_key=REFERENCE_KEYS[table], metadata={"rows": dg.MetadataValue.int(rows)})

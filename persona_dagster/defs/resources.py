@@ -1,0 +1,41 @@
+"""Resources: the DuckDB warehouse, the dbt CLI, MLflow tracking."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from persona_dagster.defs.warehouse.project import dbt_project
+from persona_dagster.settings import data_paths
+from persona_dagster.tracking import ensure_experiment, sqlite_tracking_uri
+
+
+class MLflowResource(dg.ConfigurableResource):
+    """MLflow with a sqlite backend; every run opened here is closed, even when the asset fails."""
+
+    tracking_uri: str
+    artifact_root: str
+
+    @contextlib.contextmanager
+    def start_run(self, experiment: str, run_name: str, tags: dict[str, str] | None = None) -> Iterator:
+        import mlflow
+
+        mlflow.set_tracking_uri(self.tracking_uri)
+        experiment_id = ensure_experiment(mlflow.MlflowClient(self.tracking_uri), experiment, self.artifact_root)
+        with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {}) as run:
+            yield run
+
+
+def build_resources() -> dict[str, object]:
+    paths = data_paths()
+    return {
+        "warehouse": DuckDBResource(database=str(paths.warehouse)),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+        "mlflow": MLflowResource(
+            tracking_uri=sqlite_tracking_uri(paths.mlflow_db), artifact_root=str(paths.artifacts / "mlflow")
+        ),
+    }

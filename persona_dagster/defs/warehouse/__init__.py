@@ -1,0 +1,1 @@
+"""dbt models (DuckDB) as partitioned Dagster assets."""

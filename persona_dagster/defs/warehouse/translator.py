@@ -1,0 +1,28 @@
+"""How dbt nodes become Dagster assets: keys by schema, groups by layer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+
+def _layer(props: Mapping[str, Any]) -> str:
+    return props.get("config", {}).get("schema") or props.get("schema") or "dbt"
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Models keyed [schema, name] (marts/sessions); sources keyed [source, table] (raw/events)."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return dg.AssetKey([_layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return _layer(dbt_resource_props)

@@ -1,0 +1,1 @@
+"""The clickstream event contract shared by generators, importers and the loader."""

@@ -1,0 +1,1 @@
+"""The landing zone: <data dir>/landing/dt=YYYY-MM-DD/*.{parquet,csv,jsonl}."""
