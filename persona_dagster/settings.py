@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 DATA_DIR_ENV = "PERSONA_DAGSTER_DATA_DIR"
 START_DATE_ENV = "PERSONA_DAGSTER_START_DATE"
 DEFAULT_START_DATE = "2026-01-01"
+_DAY_DIR = re.compile(r"^dt=\d{4}-\d{2}-\d{2}$")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
@@ -66,5 +68,12 @@ def data_paths() -> DataPaths:
 
 
 def partitions_start_date() -> str:
-    """First daily partition: $PERSONA_DAGSTER_START_DATE (YYYY-MM-DD), default 2026-01-01."""
-    return os.environ.get(START_DATE_ENV) or DEFAULT_START_DATE
+    """First daily partition: $PERSONA_DAGSTER_START_DATE, else the earliest landed day, else 2026-01-01.
+
+    Following the landing zone lets imported logs (e.g. 2008) get partitions without a setting.
+    """
+    if os.environ.get(START_DATE_ENV):
+        return os.environ[START_DATE_ENV]
+    landing = data_paths().landing
+    days = sorted(p.name[3:] for p in landing.glob("dt=*") if _DAY_DIR.match(p.name)) if landing.is_dir() else []
+    return days[0] if days else DEFAULT_START_DATE

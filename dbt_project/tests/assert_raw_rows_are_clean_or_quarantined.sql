@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'stg_clickstream__quarantine'}}}) }}
 {# Nothing is lost: in the partition window every raw record is either a clean event or a
    quarantined row. Returns the days where the counts disagree. #}
 with raw as (

@@ -12,7 +12,7 @@
 {% set lookback = var('context_lookback_days') | int %}
 
 with user_days as (
-    select user_id, event_date, arg_max(country, event_ts) as country, arg_max(city, event_ts) as city
+    select user_id, event_date, first(country order by event_ts desc, country) as country, first(city order by event_ts desc, city) as city
     from {{ ref('stg_clickstream__events') }}
     where {{ in_window('event_date') }}
     group by all

@@ -30,7 +30,7 @@ select
     sum(u.n_activities)::bigint as n_activities,
     min(u.first_ts) as first_ts,
     max(u.last_ts) as last_ts,
-    arg_max(u.service, u.n_events) as top_service,
+    first(u.service order by u.n_events desc, u.service) as top_service,
     count(*) filter (where a.first_used_date = u.event_date) as n_new_services
 from usage as u
 join sessions as s using (user_id, event_date)

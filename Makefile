@@ -1,0 +1,47 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export MLFLOW_DISABLE_TELEMETRY := true
+export HF_HUB_OFFLINE := 1
+export DAGSTER_HOME ?= $(or $(PERSONA_DAGSTER_DATA_DIR),$(CURDIR)/data)/dagster_home
+
+.PHONY: install demo test test-fast dev mlflow-ui bench clean
+
+# The venv is (re)built when the dependency pins change; requirements.lock keeps installs reproducible.
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Generate the default synthetic data (if none landed yet) and materialize every asset for its days.
+demo: $(STAMP)
+	$(BIN)/persona-dagster demo
+
+## The whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## Unit tests only (no dbt runs, no training).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+## The Dagster UI on http://127.0.0.1:3000 over the data directory.
+dev: $(STAMP)
+	mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## The MLflow UI on http://127.0.0.1:5000 over the sqlite tracking store.
+mlflow-ui: $(STAMP)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(or $(PERSONA_DAGSTER_DATA_DIR),$(CURDIR)/data)/mlflow.db -h 127.0.0.1 -p 5000
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs
