@@ -50,7 +50,7 @@ def run_demo(users: int = 300, days: int = 14, seed: int = 7) -> None:
     from persona_dagster.defs.materialize import materialize_days
 
     print(f"Materializing every asset for {days_landed[0]} .. {days_landed[-1]} ...")
-    results = materialize_days(days_landed[0], days_landed[-1], instance=dg.DagsterInstance.get())
+    results = materialize_days(days_landed[0], days_landed[-1], instance=dg.DagsterInstance.get(), log_level="WARNING")
     if not all(r.success for r in results):
         raise SystemExit("A run failed: see the Dagster UI (make dev) for its logs.")
     _print_summary(paths, home, time.perf_counter() - started)
@@ -69,10 +69,11 @@ def _print_summary(paths: DataPaths, home: Path, seconds: float) -> None:
         print(f"\nDone in {seconds:.0f} s. Warehouse: {paths.warehouse}")
         for schema, name in tables:
             rows = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
-            print(f"  {schema}.{name:<40} {rows:>10,} rows")
+            print(f"  {schema + '.' + name:<52} {rows:>10,} rows")
     finally:
         con.close()
     print(f"\nData directory: {paths.root}  (reports: {paths.reports}, MLflow: {paths.mlflow_db})")
     print(f"Dagster UI:  DAGSTER_HOME={home} make dev   -> http://127.0.0.1:3000")
     print("MLflow UI:   make mlflow-ui                -> http://127.0.0.1:5000")
-    print(f"Query:       duckdb {paths.warehouse} -c 'select * from marts.session_sequences limit 5'")
+    print(f"Query:       .venv/bin/python -c \"import duckdb; print(duckdb.connect('{paths.warehouse}', "
+          "read_only=True).sql('select * from marts.session_sequences limit 5'))\"")

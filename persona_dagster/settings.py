@@ -34,6 +34,10 @@ class DataPaths:
         return self.root / "ground_truth"
 
     @property
+    def rejects(self) -> Path:
+        return self.root / "rejects"
+
+    @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
 

@@ -234,12 +234,13 @@ def test_msnbc_rejects_a_file_without_the_sequences_header(tmp_path: Path) -> No
 def test_every_format_loads_through_the_landing_reader_without_errors(tmp_path: Path) -> None:
     for fmt in LANDING_FORMATS:
         import_msnbc(MSNBC_CLEAN, tmp_path / fmt, fmt=fmt)
-    loaded = {fmt: read_landing_file(tmp_path / fmt / "dt=1999-09-28" / f"msnbc.{fmt}") for fmt in LANDING_FORMATS}
+    loaded = {fmt: read_landing_file(tmp_path / fmt / "dt=1999-09-28" / f"msnbc.{fmt}").to_pydict()
+              for fmt in LANDING_FORMATS}
     for records in loaded.values():
-        assert len(records) == 10
-        assert set(records.columns["parse_error"]) == {None} and set(records.columns["extra_columns"]) == {None}
+        assert len(records["source_row"]) == 10
+        assert set(records["parse_error"]) == {None} and set(records["extra_columns"]) == {None}
         for column in EVENT_COLUMNS:
-            assert records.columns[column] == loaded["parquet"].columns[column], column
+            assert records[column] == loaded["parquet"][column], column
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -25,8 +25,7 @@ def landing_records(landing: Path) -> pd.DataFrame:
     """Every record of every landing file, read by the pipeline's own reader, with file and day."""
     frames = []
     for path in sorted(landing.glob("dt=*/*")):
-        raw = read_landing_file(path)
-        frame = pd.DataFrame(raw.columns)
+        frame = read_landing_file(path).drop_columns(["source_row"]).to_pandas()
         frame["file"] = path.relative_to(landing).as_posix()
         frame["day"] = path.parent.name.removeprefix("dt=")
         frames.append(frame)

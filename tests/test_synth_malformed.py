@@ -22,8 +22,8 @@ CONFIG = SynthConfig(users=60, days=3, seed=5, fmt="mixed", malformed_rate=0.1, 
 def file_records(path: Path) -> list[dict[str, str | None]]:
     """The records of one landing file as the pipeline's reader sees them, in file order."""
     raw = read_landing_file(path)
-    assert raw.source_row == list(range(1, len(raw) + 1)), f"{path} has blank lines"
-    return [dict(zip(raw.columns, values)) for values in zip(*raw.columns.values())]
+    assert raw["source_row"].to_pylist() == list(range(1, raw.num_rows + 1)), f"{path} has blank lines"
+    return raw.drop_columns(["source_row"]).to_pylist()
 
 
 def problems(record: dict[str, str | None], day: str, earlier: set[tuple]) -> set[str]:

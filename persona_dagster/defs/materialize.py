@@ -18,7 +18,7 @@ def _assets_and_resources():
 
 
 def materialize_days(
-    first: dt.date, last: dt.date, instance: dg.DagsterInstance | None = None
+    first: dt.date, last: dt.date, instance: dg.DagsterInstance | None = None, log_level: str = "INFO"
 ) -> list[dg.ExecuteInProcessResult]:
     """Unpartitioned assets first, then every daily-partitioned asset over [first, last] in ONE run.
 
@@ -31,14 +31,18 @@ def materialize_days(
     instance = instance or dg.DagsterInstance.get()
     partitioned = [k for a in assets if a.partitions_def is not None for k in a.keys]
     unpartitioned = [k for a in assets if a.partitions_def is None for k in a.keys]
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     results = []
     if unpartitioned:
-        results.append(dg.materialize(assets, selection=unpartitioned, resources=resources, instance=instance))
+        results.append(dg.materialize(
+            assets, selection=unpartitioned, resources=resources, instance=instance, run_config=run_config
+        ))
     results.append(dg.materialize(
         assets,
         selection=partitioned,
         resources=resources,
         instance=instance,
+        run_config=run_config,
         tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()},
     ))
     return results
