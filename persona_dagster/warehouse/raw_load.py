@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from persona_dagster.landing.paths import LandingPathError, day_dir, validate_file_name
-from persona_dagster.landing.reader import RAW_COLUMNS, UnreadableFileError, read_landing_file
+from persona_dagster.landing.reader import UnreadableFileError, read_landing_file
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -103,14 +103,10 @@ def load_day(con: duckdb.DuckDBPyConnection, landing_root: Path, day: dt.date) -
         except UnreadableFileError as exc:
             result.file_errors[relative] = str(exc)
             continue
-        n = len(records)
-        table = pa.table({
-            "event_date": pa.array([day] * n, type=pa.date32()),
-            "source_file": pa.array([relative] * n, type=pa.string()),
-            "source_row": pa.array(records.source_row, type=pa.int64()),
-            **{c: pa.array(records.columns[c], type=pa.string()) for c in RAW_COLUMNS},
-            "loaded_at": pa.array([loaded_at] * n, type=pa.timestamp("us")),
-        })
+        n = records.num_rows
+        table = records.append_column("event_date", pa.array([day] * n, type=pa.date32()))
+        table = table.append_column("source_file", pa.array([relative] * n, type=pa.string()))
+        table = table.append_column("loaded_at", pa.array([loaded_at] * n, type=pa.timestamp("us")))
         batches.append((relative, table, _sha256(path)))
         result.rows_by_file[relative] = n
     con.execute("begin transaction")
