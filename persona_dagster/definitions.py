@@ -2,12 +2,13 @@
 
 import dagster as dg
 
-from persona_dagster.defs.ingest.definitions import defs as ingest_defs
-from persona_dagster.defs.resources import build_resources
-from persona_dagster.defs.warehouse.definitions import defs as warehouse_defs
+# Modules, not their `defs` objects: Dagster refuses a module scope holding several Definitions.
+from persona_dagster.defs import resources
+from persona_dagster.defs.ingest import definitions as ingest
+from persona_dagster.defs.warehouse import definitions as warehouse
 
 defs = dg.Definitions.merge(
-    ingest_defs,
-    warehouse_defs,
-    dg.Definitions(resources=build_resources()),
+    ingest.defs,
+    warehouse.defs,
+    dg.Definitions(resources=resources.build_resources()),
 )
