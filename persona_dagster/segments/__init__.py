@@ -1,0 +1,1 @@
+"""Persona identification and new-service recommendation: clustering, persona map, assignment, scoring."""
