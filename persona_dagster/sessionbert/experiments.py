@@ -1,0 +1,138 @@
+"""End-to-end next-activity experiments: SessionBERT vs generic BERT, single- vs multi-task, baselines, lengths."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from transformers import PreTrainedTokenizerFast
+
+from persona_dagster.sessionbert.baselines import MarkovBaseline, PopularityBaseline
+from persona_dagster.sessionbert.evaluate import HEADLINE_METRIC, evaluate_predictions
+from persona_dagster.sessionbert.examples import next_activity_examples
+from persona_dagster.sessionbert.finetune import MULTI_TASK, finetune_next_activity, predict_next_activity
+from persona_dagster.sessionbert.pooling import Pooling
+from persona_dagster.sessionbert.pretrain import PretrainResult, pretrain_mlm
+from persona_dagster.sessionbert.sessions import session_texts
+from persona_dagster.sessionbert.tokenizer import DEFAULT_VOCAB_SIZE, TokenizerKind, train_tokenizer
+from persona_dagster.sessionbert.training import TrainConfig
+
+ABLATION_LENGTHS = (64, 128, 512)
+
+
+@dataclass
+class ExperimentConfig:
+    """One pipeline setting; max_len here overrides the one in both TrainConfigs."""
+
+    preset: str = "small"
+    tokenizer_kind: TokenizerKind = "session"
+    vocab_size: int = DEFAULT_VOCAB_SIZE
+    max_len: int = 128
+    pooling: Pooling = "cls"
+    pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=1e-3))
+    finetune: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=5e-4))
+
+
+def pretrain_stage(
+    train_sessions: pd.DataFrame, work_dir: Path, cfg: ExperimentConfig
+) -> tuple[PreTrainedTokenizerFast, PretrainResult]:
+    """Tokenizer and MLM trained on the training sessions only (the test period stays unseen)."""
+    texts = session_texts(train_sessions)
+    tokenizer = train_tokenizer(texts, cfg.vocab_size, cfg.tokenizer_kind)
+    train_cfg = replace(cfg.pretrain, max_len=cfg.max_len)
+    result = pretrain_mlm(texts, tokenizer, work_dir / "mlm", train_cfg, cfg.preset)
+    return tokenizer, result
+
+
+def finetune_stage(
+    train_examples: pd.DataFrame,
+    test_examples: pd.DataFrame,
+    tokenizer: PreTrainedTokenizerFast,
+    mlm_dir: Path,
+    work_dir: Path,
+    cfg: ExperimentConfig,
+    tasks: Sequence[str] = MULTI_TASK,
+) -> dict[str, Any]:
+    """Fine-tune on train_examples, predict test_examples, return {task: metrics} plus run facts."""
+    train_cfg = replace(cfg.finetune, max_len=cfg.max_len)
+    result = finetune_next_activity(train_examples, tokenizer, work_dir, mlm_dir, train_cfg, tasks, pooling=cfg.pooling)
+    predictions = predict_next_activity(result.model, tokenizer, list(test_examples["text"]))
+    return {
+        "metrics": evaluate_predictions(predictions, test_examples),
+        "finetune_steps": result.train.steps,
+        "finetune_seconds": result.train.wall_seconds,
+        "model_dir": str(result.model_dir),
+    }
+
+
+def baseline_metrics(train_examples: pd.DataFrame, test_examples: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Popularity and first-order Markov, fitted on train_examples, scored on the same test examples."""
+    return {
+        name: evaluate_predictions(model.fit(train_examples).predict(test_examples), test_examples)
+        for name, model in (("popularity", PopularityBaseline()), ("markov", MarkovBaseline()))
+    }
+
+
+def run_next_activity_experiment(
+    train_sessions: pd.DataFrame, test_sessions: pd.DataFrame, work_dir: str | Path, cfg: ExperimentConfig
+) -> dict[str, Any]:
+    """Tokenizer -> MLM -> multi-task fine-tune -> test metrics, for one configuration."""
+    work_dir = Path(work_dir)
+    tokenizer, pre = pretrain_stage(train_sessions, work_dir, cfg)
+    train_examples, test_examples = next_activity_examples(train_sessions), next_activity_examples(test_sessions)
+    run = finetune_stage(train_examples, test_examples, tokenizer, pre.model_dir, work_dir / "finetune", cfg)
+    return run | _pretrain_facts(pre, tokenizer, cfg)
+
+
+def _pretrain_facts(pre: PretrainResult, tokenizer: PreTrainedTokenizerFast, cfg: ExperimentConfig) -> dict[str, Any]:
+    return {
+        "tokenizer": cfg.tokenizer_kind,
+        "vocab_size": len(tokenizer),
+        "max_len": cfg.max_len,
+        "preset": cfg.preset,
+        "heldout_mlm_loss": pre.heldout_loss,
+        "heldout_perplexity": pre.heldout_perplexity,
+        "pretrain_steps": pre.train.steps,
+        "pretrain_tokens_per_s": pre.train.tokens_per_second,
+    }
+
+
+def compare_models(
+    train_sessions: pd.DataFrame, test_sessions: pd.DataFrame, work_dir: str | Path, cfg: ExperimentConfig
+) -> dict[str, Any]:
+    """Every comparison on one time split: SessionBERT multi/single-task, generic-tokenizer BERT, baselines."""
+    work_dir = Path(work_dir)
+    train_examples, test_examples = next_activity_examples(train_sessions), next_activity_examples(test_sessions)
+    tokenizer, pre = pretrain_stage(train_sessions, work_dir / "session", cfg)
+    models: dict[str, Any] = {}
+    variants = {"sessionbert": MULTI_TASK, "sessionbert_service_only": ("service",), "sessionbert_page_only": ("page",)}
+    for name, tasks in variants.items():
+        out = work_dir / "session" / name
+        run = finetune_stage(train_examples, test_examples, tokenizer, pre.model_dir, out, cfg, tasks)
+        models[name] = run | _pretrain_facts(pre, tokenizer, cfg)
+    generic = replace(cfg, tokenizer_kind="generic")
+    models["generic_bert"] = run_next_activity_experiment(train_sessions, test_sessions, work_dir / "generic", generic)
+    return {
+        "headline_metric": HEADLINE_METRIC,
+        "n_train_examples": len(train_examples),
+        "n_test_examples": len(test_examples),
+        "models": models,
+        "baselines": baseline_metrics(train_examples, test_examples),
+    }
+
+
+def length_ablation(
+    train_sessions: pd.DataFrame,
+    test_sessions: pd.DataFrame,
+    work_dir: str | Path,
+    cfg: ExperimentConfig,
+    lengths: Sequence[int] = ABLATION_LENGTHS,
+) -> dict[int, dict[str, Any]]:
+    """The same pipeline at each max_len."""
+    return {
+        n: run_next_activity_experiment(train_sessions, test_sessions, Path(work_dir) / f"len{n}", replace(cfg, max_len=n))
+        for n in lengths
+    }

@@ -1,0 +1,116 @@
+"""Multi-task fine-tuning on next service / next page, and top-k prediction with the result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from transformers import BertModel, PreTrainedTokenizerFast
+
+from persona_dagster.sessionbert.batching import pad_batch
+from persona_dagster.sessionbert.config import bert_config
+from persona_dagster.sessionbert.device import module_device
+from persona_dagster.sessionbert.encoding import encode_sessions
+from persona_dagster.sessionbert.examples import TASK_TARGETS
+from persona_dagster.sessionbert.inference import map_batches
+from persona_dagster.sessionbert.labels import LabelVocab
+from persona_dagster.sessionbert.next_activity import NextActivityModel
+from persona_dagster.sessionbert.pooling import Pooling
+from persona_dagster.sessionbert.training import OnLog, TrainConfig, TrainResult, train_loop
+
+MULTI_TASK: tuple[str, ...] = ("service", "page")
+
+
+@dataclass
+class FinetuneResult:
+    model: NextActivityModel
+    model_dir: Path
+    train: TrainResult
+
+
+def finetune_next_activity(
+    examples: pd.DataFrame,
+    tokenizer: PreTrainedTokenizerFast,
+    out_dir: str | Path,
+    encoder_dir: str | Path | None = None,
+    cfg: TrainConfig | None = None,
+    tasks: Sequence[str] = MULTI_TASK,
+    task_weights: Mapping[str, float] | None = None,
+    pooling: Pooling = "cls",
+    min_label_count: int = 1,
+    preset: str = "small",
+    on_log: OnLog | None = None,
+) -> FinetuneResult:
+    """Train heads (and the encoder) on examples from next_activity_examples; loss = weighted sum over tasks.
+
+    encoder_dir: a pretrained MLM directory; None trains the preset from scratch (the no-pretraining ablation).
+    """
+    cfg = cfg or TrainConfig()
+    out_dir = Path(out_dir)
+    vocabs = {t: LabelVocab.build(examples[TASK_TARGETS[t]], min_count=min_label_count) for t in tasks}
+    targets = {t: vocabs[t].encode(list(examples[TASK_TARGETS[t]])) for t in tasks}
+    weights = {t: (task_weights or {}).get(t, 1.0) for t in tasks}
+    ids = encode_sessions(tokenizer, list(examples["text"]), cfg.max_len)
+    pad_to = cfg.max_len if cfg.pad_to_max else None
+
+    torch.manual_seed(cfg.seed)  # the same seed builds the same heads
+    if encoder_dir is None:
+        encoder = BertModel(bert_config(preset, tokenizer), add_pooling_layer=False)
+        model = NextActivityModel(encoder, vocabs, pooling, max_len=cfg.max_len)
+    else:
+        model = NextActivityModel.from_mlm(encoder_dir, vocabs, pooling, max_len=cfg.max_len)
+
+    def step_loss(m: torch.nn.Module, batch: list[int], generator: torch.Generator) -> tuple[torch.Tensor, int]:
+        seqs = [ids[i] for i in batch]
+        input_ids, attention_mask = pad_batch(seqs, tokenizer.pad_token_id, pad_to)
+        device = module_device(m)
+        logits = m(input_ids.to(device, non_blocking=True), attention_mask.to(device, non_blocking=True))
+        index = torch.tensor(batch)
+        loss = sum(
+            weights[t] * F.cross_entropy(logits[t].float(), targets[t][index].to(device, non_blocking=True))
+            for t in tasks
+        )
+        return loss, sum(len(s) for s in seqs)
+
+    lengths = [len(s) for s in ids]
+    result = train_loop(model, lengths, step_loss, cfg, checkpoint_dir=out_dir / "checkpoints", on_log=on_log)
+    model_dir = out_dir / "model"
+    model.save_pretrained(model_dir)
+    tokenizer.save_pretrained(model_dir)
+    return FinetuneResult(model=model, model_dir=model_dir, train=result)
+
+
+def predict_topk(
+    model: NextActivityModel,
+    tokenizer: PreTrainedTokenizerFast,
+    texts: Sequence[str],
+    k: int = 5,
+    batch_size: int = 128,
+    pad_to: int | None = None,
+) -> dict[str, list[list[str]]]:
+    """Per task, the k most likely labels per text, best first; OTHER is never returned (it is not an answer)."""
+    ids = encode_sessions(tokenizer, texts, model.max_len)
+
+    def top(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        out = {}
+        for task, logits in model(input_ids, attention_mask).items():
+            logits[:, 0] = float("-inf")
+            out[task] = logits.topk(min(k, logits.size(1) - 1), dim=1).indices
+        return out
+
+    if not ids:
+        return {task: [] for task in model.vocabs}
+    indices = map_batches(model, top, ids, tokenizer.pad_token_id, batch_size, pad_to)
+    return {task: [model.vocabs[task].decode(row) for row in indices[task].tolist()] for task in model.vocabs}
+
+
+def predict_next_activity(
+    model: NextActivityModel, tokenizer: PreTrainedTokenizerFast, texts: Sequence[str], batch_size: int = 128
+) -> dict[str, list[str]]:
+    """Per task, the single most likely label per text."""
+    top = predict_topk(model, tokenizer, texts, 1, batch_size)
+    return {task: [row[0] for row in rows] for task, rows in top.items()}

@@ -1,0 +1,34 @@
+"""The experiment drivers run every model and baseline on the same test examples."""
+
+from persona_dagster.sessionbert.examples import split_by_time
+from persona_dagster.sessionbert.experiments import ExperimentConfig, compare_models, length_ablation
+from persona_dagster.sessionbert.toy import toy_sessions
+from persona_dagster.sessionbert.training import TrainConfig
+
+FAST = ExperimentConfig(
+    preset="tiny",
+    max_len=64,
+    pretrain=TrainConfig(batch_size=32, max_steps=4, cpu_threads=1),
+    finetune=TrainConfig(batch_size=32, max_steps=4, cpu_threads=1),
+)
+
+
+def test_compare_models_scores_everything_on_one_test_set(tmp_path):
+    train, test = split_by_time(toy_sessions(200, seed=4), quantile=0.75)
+    report = compare_models(train, test, tmp_path, FAST)
+    n = report["n_test_examples"]
+    assert n > 0 and report["headline_metric"] == "weighted_f1"
+    assert set(report["models"]) == {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert"}
+    assert set(report["models"]["sessionbert_service_only"]["metrics"]) == {"service"}
+    assert report["models"]["generic_bert"]["tokenizer"] == "generic"
+    # The generic tokenizer's vocabulary is made of sub-words, so it is smaller.
+    assert report["models"]["generic_bert"]["vocab_size"] < report["models"]["sessionbert"]["vocab_size"]
+    scored = [m["metrics"] for m in report["models"].values()] + list(report["baselines"].values())
+    assert all(metrics["n"] == n for by_task in scored for metrics in by_task.values())
+
+
+def test_length_ablation_runs_each_length(tmp_path):
+    train, test = split_by_time(toy_sessions(120, seed=5), quantile=0.75)
+    results = length_ablation(train, test, tmp_path, FAST, lengths=(16, 32))
+    assert sorted(results) == [16, 32]
+    assert [results[n]["max_len"] for n in (16, 32)] == [16, 32]
