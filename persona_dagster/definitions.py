@@ -4,11 +4,15 @@ import dagster as dg
 
 # Modules, not their `defs` objects: Dagster refuses a module scope holding several Definitions.
 from persona_dagster.defs import resources
+from persona_dagster.defs.automation import definitions as automation
 from persona_dagster.defs.ingest import definitions as ingest
+from persona_dagster.defs.sessionbert import definitions as sessionbert
 from persona_dagster.defs.warehouse import definitions as warehouse
 
 defs = dg.Definitions.merge(
     ingest.defs,
     warehouse.defs,
+    automation.defs,
+    sessionbert.defs,
     dg.Definitions(resources=resources.build_resources()),
 )

@@ -30,12 +30,31 @@ def data_dir(path: Path):
             os.environ[DATA_DIR_ENV] = previous
 
 
-def materialize(path: Path, first: dt.date, last: dt.date) -> None:
+# Models small enough to train in seconds: the tests check outcomes, not quality.
+TINY_TRAINING = {"preset": "tiny", "epochs": 2, "max_sessions": 2000, "batch_size": 16}
+TINY_MODELS = {
+    "session_tokenizer": TINY_TRAINING,
+    "sessionbert_mlm": TINY_TRAINING,
+    "next_activity_model": TINY_TRAINING,
+    "next_activity_evaluation": {"preset": "tiny", "epochs": 1, "max_sessions": 400, "ablation_max_sessions": 200,
+                                 "ablation_lengths": [64, 128]},
+}
+WAREHOUSE_ONLY = {"raw", "staging", "intermediate", "marts"}
+
+
+def materialize(path: Path, first: dt.date, last: dt.date, groups: set[str] | None = WAREHOUSE_ONLY,
+                instance: dg.DagsterInstance | None = None) -> list[dg.ExecuteInProcessResult]:
+    """Materialize the assets whose key starts with one of `groups` (None: every asset) for [first, last]."""
+    from persona_dagster.definitions import defs
     from persona_dagster.defs.materialize import materialize_days
 
+    keys = defs.resolve_asset_graph().materializable_asset_keys
+    selection = {k for k in keys if groups is None or k.path[0] in groups}
     with data_dir(path):
-        results = materialize_days(first, last, instance=dg.DagsterInstance.ephemeral())
+        results = materialize_days(first, last, instance=instance or dg.DagsterInstance.ephemeral(),
+                                   selection=selection, asset_config=TINY_MODELS, log_level="WARNING")
     assert all(r.success for r in results)
+    return results
 
 
 def copy_inputs(source: Path, target: Path) -> Path:

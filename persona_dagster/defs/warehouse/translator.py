@@ -1,4 +1,4 @@
-"""How dbt nodes become Dagster assets: keys by schema, groups by layer."""
+"""How dbt nodes become Dagster assets: keys by schema, groups by layer, recomputed as days land."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+from persona_dagster.defs.automation.conditions import daily_condition
 
 
 def _layer(props: Mapping[str, Any]) -> str:
@@ -26,3 +28,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return _layer(dbt_resource_props)
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
+        # Sources are other assets (raw/*), loaded by the landing and reference sensors.
+        if dbt_resource_props["resource_type"] == "source":
+            return None
+        return daily_condition()

@@ -1,0 +1,1 @@
+"""The pipeline runs itself: landing sensors, declarative automation conditions, an optional daily schedule."""

@@ -1,0 +1,1 @@
+"""SessionBERT assets: tokenizer, masked-LM pretraining, next service/page model, embeddings."""

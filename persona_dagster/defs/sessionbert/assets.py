@@ -1,0 +1,253 @@
+"""SessionBERT as assets: each trains or evaluates, logs to MLflow and shows its figures as metadata."""
+
+import dataclasses
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from persona_dagster.defs.metadata import image, table
+from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
+from persona_dagster.defs.resources import MLflowResource
+from persona_dagster.defs.sessionbert.config import EvaluationConfig, TrainingConfig
+from persona_dagster.model_store import current, publish
+from persona_dagster.plots import line_plot
+from persona_dagster.reports import write_report
+from persona_dagster.sessionbert.embed import embed_texts, load_encoder
+from persona_dagster.sessionbert.examples import next_activity_examples, split_by_time
+from persona_dagster.sessionbert.experiments import ExperimentConfig, compare_models, length_ablation
+from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity
+from persona_dagster.sessionbert.evaluate import evaluate_predictions
+from persona_dagster.sessionbert.pretrain import pretrain_mlm
+from persona_dagster.sessionbert.tokenizer import load_tokenizer, train_tokenizer
+from persona_dagster.settings import data_paths
+from persona_dagster.tracking import log_curve, register_model_dir
+from persona_dagster.warehouse.embedding_store import (
+    ensure_embedding_tables,
+    prune_stale_session_embeddings,
+    refresh_user_embeddings,
+    sessions_to_embed,
+    write_session_embeddings,
+)
+from persona_dagster.warehouse.session_io import read_sessions
+from persona_dagster.warehouse.window import days_in_window
+
+SESSION_SEQUENCES = dg.AssetKey(["marts", "session_sequences"])
+GROUP = "sessionbert"
+# Assets that train: a Kubernetes deployment schedules these on GPU nodes (see deploy/).
+GPU_TAGS = {"persona_dagster/gpu": "true"}
+
+
+def _sessions(warehouse: DuckDBResource, latest: int):
+    with warehouse.get_connection() as con:
+        return read_sessions(con, latest=latest)
+
+
+def _flat_metrics(metrics: dict) -> dict[str, float]:
+    """{'service': {'accuracy': ..}} -> {'service_accuracy': ..} for MLflow."""
+    return {f"{task}_{name}": float(v) for task, values in metrics.items() for name, v in values.items()
+            if isinstance(v, (int, float))}
+
+
+@dg.asset(
+    deps=[SESSION_SEQUENCES], group_name=GROUP, kinds={"tokenizers"}, pool=DUCKDB_POOL,
+)
+def session_tokenizer(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
+                      mlflow: MLflowResource) -> dg.MaterializeResult:
+    """Word-level tokenizer over session sequences: each 'service;page' activity and section token stays whole."""
+    sessions = _sessions(warehouse, config.max_sessions)
+    tokenizer = train_tokenizer(list(sessions["sequence"]), config.vocab_size, "session")
+    with tempfile.TemporaryDirectory() as tmp:
+        tokenizer.save_pretrained(tmp)
+        stored = publish(Path(tmp), data_paths().models, "session_tokenizer")
+    encoded = tokenizer(list(sessions["sequence"][:2000]))["input_ids"]
+    unk = sum(ids.count(tokenizer.unk_token_id) for ids in encoded) / max(1, sum(len(ids) for ids in encoded))
+    with mlflow.start_run("sessionbert", run_name="session_tokenizer", tags={"asset": "session_tokenizer"}):
+        import mlflow as ml
+
+        ml.log_params({"vocab_size_limit": config.vocab_size, "sessions": len(sessions), "version": stored.version})
+        ml.log_metrics({"vocab_size": len(tokenizer), "unk_rate": unk})
+        ml.log_artifacts(str(stored.path), "tokenizer")
+    return dg.MaterializeResult(metadata={
+        "version": stored.version, "path": str(stored.path), "vocab_size": len(tokenizer),
+        "sessions": len(sessions), "unk_rate_sample": float(unk),
+    })
+
+
+@dg.asset(
+    deps=[session_tokenizer], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
+)
+def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
+                    mlflow: MLflowResource) -> dg.MaterializeResult:
+    """BERT trained from scratch with masked-LM (15% masking) on session sequences; registered in MLflow."""
+    paths = data_paths()
+    tokenizer_dir = current(paths.models, "session_tokenizer")
+    tokenizer = load_tokenizer(tokenizer_dir.path)
+    sessions = _sessions(warehouse, config.max_sessions)
+    # Checkpoints live under a folder named after the tokenizer and config: an interrupted run resumes.
+    work = paths.models / "work" / f"mlm-{tokenizer_dir.version}-{config.preset}-{config.max_len}-{config.epochs}-{len(sessions)}"
+    with mlflow.start_run("sessionbert", run_name="sessionbert_mlm", tags={"asset": "sessionbert_mlm"}):
+        import mlflow as ml
+
+        ml.log_params({**config.model_dump(), "sessions": len(sessions), "tokenizer_version": tokenizer_dir.version})
+        result = pretrain_mlm(
+            list(sessions["sequence"]), tokenizer, work, config.train_config(), preset=config.preset,
+            on_log=lambda step, metrics: ml.log_metrics({k: float(v) for k, v in metrics.items()}, step=step),
+        )
+        ml.log_metrics({"heldout_mlm_loss": result.heldout_loss, "heldout_perplexity": result.heldout_perplexity,
+                        "tokens_per_s": result.train.tokens_per_second})
+        # Ship the tokenizer with the weights: one directory is a complete, loadable model.
+        tokenizer.save_pretrained(result.model_dir)
+        stored = publish(result.model_dir, paths.models, "sessionbert",
+                         extra={"tokenizer_version": tokenizer_dir.version, "max_len": config.max_len})
+        registered = register_model_dir(stored.path, "sessionbert")
+    plot = line_plot({"train MLM loss": result.train.loss_curve}, paths.artifacts / "plots" / "sessionbert_mlm_loss.png",
+                     "SessionBERT masked-LM loss", "step", "loss")
+    return dg.MaterializeResult(metadata={
+        "version": stored.version, "registered_version": str(registered), "device": result.train.device,
+        "heldout_perplexity": float(result.heldout_perplexity), "heldout_mlm_loss": float(result.heldout_loss),
+        "train_steps": result.train.steps, "tokens_per_s": float(result.train.tokens_per_second),
+        "resumed_from_step": result.train.resumed_from_step or 0, "loss_curve": image(plot, "MLM loss"),
+    })
+
+
+@dg.asset(
+    deps=[sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
+)
+def next_activity_model(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
+                        mlflow: MLflowResource) -> dg.MaterializeResult:
+    """SessionBERT fine-tuned multi-task (next service + next page); scored on the latest 20% of sessions."""
+    paths = data_paths()
+    encoder = current(paths.models, "sessionbert")
+    tokenizer = load_tokenizer(encoder.path)
+    examples = next_activity_examples(_sessions(warehouse, config.max_sessions))
+    train, test = split_by_time(examples, quantile=0.8)
+    work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}"
+    with mlflow.start_run("sessionbert", run_name="next_activity_model", tags={"asset": "next_activity_model"}):
+        import mlflow as ml
+
+        ml.log_params({**config.model_dump(), "train_examples": len(train), "test_examples": len(test),
+                       "encoder_version": encoder.version})
+        result = finetune_next_activity(train, tokenizer, work, encoder.path, config.train_config(lr=5e-4),
+                                        preset=config.preset)
+        metrics = evaluate_predictions(predict_next_activity(result.model, tokenizer, list(test["text"])), test)
+        ml.log_metrics(_flat_metrics(metrics))
+        log_curve(result.train.loss_curve, "finetune_loss")
+        tokenizer.save_pretrained(result.model_dir)
+        stored = publish(result.model_dir, paths.models, "next_activity", extra={"encoder_version": encoder.version})
+        registered = register_model_dir(stored.path, "next_activity")
+    return dg.MaterializeResult(metadata={
+        "version": stored.version, "registered_version": str(registered),
+        "metrics": table([{"head": task, **values} for task, values in metrics.items()]),
+        "service_weighted_f1": float(metrics["service"]["weighted_f1"]),
+        "page_weighted_f1": float(metrics["page"]["weighted_f1"]),
+    })
+
+
+def _comparison_rows(comparison: dict) -> list[dict]:
+    rows = []
+    for name, run in {**comparison["models"], **{k: {"metrics": v} for k, v in comparison["baselines"].items()}}.items():
+        metrics = run["metrics"]
+        row = {"model": name}
+        for task in ("service", "page"):
+            if task in metrics:
+                row[f"{task}_weighted_f1"] = metrics[task]["weighted_f1"]
+                row[f"{task}_macro_f1"] = metrics[task]["macro_f1"]
+                row[f"{task}_accuracy"] = metrics[task]["accuracy"]
+        rows.append(row)
+    return rows
+
+
+@dg.asset(
+    deps=[SESSION_SEQUENCES], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
+)
+def next_activity_evaluation(context: dg.AssetExecutionContext, config: EvaluationConfig, warehouse: DuckDBResource,
+                             mlflow: MLflowResource) -> dg.MaterializeResult:
+    """The paper's table: SessionBERT multi- vs single-task vs generic-tokenizer BERT vs Markov/popularity, plus length ablation."""
+    paths = data_paths()
+    sessions = _sessions(warehouse, config.max_sessions)
+    train, test = split_by_time(sessions, quantile=1 - config.test_fraction)
+    base = ExperimentConfig(preset=config.preset, max_len=128)
+    base = dataclasses.replace(
+        base,
+        pretrain=dataclasses.replace(base.pretrain, epochs=config.epochs, cpu_threads=config.cpu_threads),
+        finetune=dataclasses.replace(base.finetune, epochs=config.epochs, cpu_threads=config.cpu_threads),
+    )
+    small = sessions.tail(config.ablation_max_sessions)
+    small_train, small_test = split_by_time(small, quantile=1 - config.test_fraction)
+    with tempfile.TemporaryDirectory() as work, mlflow.start_run(
+        "sessionbert", run_name="next_activity_evaluation", tags={"asset": "next_activity_evaluation"}
+    ):
+        import mlflow as ml
+
+        comparison = compare_models(train, test, Path(work) / "compare", base)
+        ablation = length_ablation(small_train, small_test, Path(work) / "ablation",
+                                   dataclasses.replace(base, preset=config.ablation_preset),
+                                   lengths=config.ablation_lengths)
+        rows = _comparison_rows(comparison)
+        for row in rows:
+            ml.log_metrics({f"{row['model']}_{k}": float(v) for k, v in row.items() if k != "model"})
+        ablation_rows = [{"max_len": n, "service_weighted_f1": r["metrics"]["service"]["weighted_f1"],
+                          "page_weighted_f1": r["metrics"]["page"]["weighted_f1"],
+                          "heldout_perplexity": r["heldout_perplexity"]} for n, r in ablation.items()]
+        report = write_report(paths.reports, "next_activity", {
+            "dataset": {"sessions": len(sessions), "train_sessions": len(train), "test_sessions": len(test),
+                        "split": f"by time, last {config.test_fraction:.0%} of sessions held out",
+                        "first_day": str(sessions["event_date"].min()), "last_day": str(sessions["event_date"].max())},
+            "headline_metric": comparison["headline_metric"],
+            "comparison": rows,
+            "length_ablation": {"sessions": len(small), "preset": config.ablation_preset, "rows": ablation_rows},
+            "config": config.model_dump(),
+        })
+        ml.log_artifact(str(report))
+    by_model = {r["model"]: r for r in rows}
+    return dg.MaterializeResult(metadata={
+        "comparison": table(rows),
+        "length_ablation": table(ablation_rows),
+        "report": str(report),
+        "sessionbert_service_weighted_f1": float(by_model["sessionbert"]["service_weighted_f1"]),
+        "markov_service_weighted_f1": float(by_model["markov"]["service_weighted_f1"]),
+    })
+
+
+@dg.asset(
+    deps=[SESSION_SEQUENCES, sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "duckdb"},
+    partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
+)
+def session_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Mean-pooled SessionBERT vector per session, only for sessions lacking one for the current model version."""
+    model = current(data_paths().models, "sessionbert")
+    window = context.partition_time_window
+    first, end = window.start.date(), window.end.date()
+    encoder, tokenizer = load_encoder(model.path), load_tokenizer(model.path)
+    with warehouse.get_connection() as con:
+        ensure_embedding_tables(con)
+        pruned = prune_stale_session_embeddings(con, first, end, model.version)
+        todo = sessions_to_embed(con, first, end, model.version)
+        if len(todo):
+            vectors = embed_texts(encoder, tokenizer, list(todo["sequence"]), max_len=512)
+            write_session_embeddings(con, todo, vectors, model.version)
+        total = con.execute(
+            "select count(*) from embeddings.session_embeddings where event_date >= ? and event_date < ? "
+            "and model_version = ?", [first, end, model.version]).fetchone()[0]
+    return dg.MaterializeResult(metadata={
+        "model_version": model.version, "embedded_now": len(todo), "already_embedded": total - len(todo),
+        "pruned_stale": pruned, "dim": int(encoder.config.hidden_size),
+    })
+
+
+@dg.asset(
+    deps=[session_embeddings], group_name=GROUP, kinds={"duckdb"},
+    partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
+)
+def user_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Per user active on a day: the mean of their last 8 session vectors up to that day."""
+    model = current(data_paths().models, "sessionbert")
+    window = context.partition_time_window
+    first, end = window.start.date(), window.end.date()
+    with warehouse.get_connection() as con:
+        ensure_embedding_tables(con)
+        rows = refresh_user_embeddings(con, first, end, model.version)
+    return dg.MaterializeResult(metadata={"model_version": model.version, "user_days": rows,
+                                          "days": len(days_in_window(window.start, window.end))})

@@ -1,0 +1,1 @@
+"""Evidence-grounded multi-persona induction: intent memories, memory clusters, persona quality, groupwise DPO."""

@@ -1,0 +1,127 @@
+"""Rounds of groupwise DPO: sample K personas per cluster, score, rank, train on the ranking."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from datasets import Dataset
+from transformers import PreTrainedModel, PreTrainedTokenizerFast
+from transformers.trainer_callback import PrinterCallback
+from trl import DPOConfig
+
+from persona_dagster.personas.groupwise_trainer import GroupwiseDPOTrainer
+from persona_dagster.personas.induction_tasks import InductionTask
+from persona_dagster.personas.listwise_dpo import reward_accuracy
+from persona_dagster.personas.policy_model import frozen_copy
+from persona_dagster.personas.quality import PersonaScorer
+from persona_dagster.personas.sampling import SamplingParams, sample_completions
+
+# Sampling seeds of successive rounds are this far apart, so no round reuses another's samples.
+_ROUND_SEED_STRIDE = 1000
+
+
+@dataclass(frozen=True)
+class GroupwiseParams:
+    """Defaults for small policies trained here: trl's lr=1e-6, bf16 and gradient checkpointing are overridden."""
+
+    rounds: int = 2
+    beta: float = 0.1
+    learning_rate: float = 1e-3
+    epochs_per_round: int = 2
+    groups_per_batch: int = 4
+    nll_weight: float = 1.0  # see GroupwiseDPOTrainer
+    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(k=4))
+    bf16: bool = False
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    round: int
+    mean_quality: float  # of this round's samples, i.e. of the policy before the round's update
+    n_groups: int
+    losses: list[float]  # per optimisation step
+    reward_accuracy: float  # after the update, on this round's groups
+
+
+def ranked_group(completions: Sequence[str], scores: Sequence[float]) -> tuple[list[str], list[float]] | None:
+    """Distinct completions, best first; None when the group holds no preference (fewer than 2, or all tied)."""
+    best: dict[str, float] = {}
+    for text, score in zip(completions, scores, strict=True):
+        best.setdefault(text, score)
+    if len(best) < 2 or len(set(best.values())) < 2:
+        return None
+    ranked = sorted(best.items(), key=lambda item: -item[1])  # stable: ties keep sampling order
+    return [t for t, _ in ranked], [s for _, s in ranked]
+
+
+def sampled_quality(
+    policy: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerFast,
+    tasks: Sequence[InductionTask],
+    scorer: PersonaScorer,
+    sampling: SamplingParams,
+) -> tuple[list[list[str]], list[list[float]]]:
+    """Sample K completions per task and their final quality scores."""
+    samples = sample_completions(policy, tokenizer, [t.prompt for t in tasks], sampling)
+    scores = [[t.score(scorer, c).final for c in cs] for t, cs in zip(tasks, samples, strict=True)]
+    return samples, scores
+
+
+def _dpo_config(params: GroupwiseParams, round_index: int, output_dir: str) -> DPOConfig:
+    return DPOConfig(
+        output_dir=output_dir,
+        beta=params.beta,
+        learning_rate=params.learning_rate,
+        lr_scheduler_type="constant",
+        num_train_epochs=params.epochs_per_round,
+        per_device_train_batch_size=params.groups_per_batch,
+        per_device_eval_batch_size=params.groups_per_batch,
+        bf16=params.bf16,
+        gradient_checkpointing=False,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
+        max_length=None,
+        seed=params.seed + round_index,
+    )
+
+
+def train_groupwise_dpo(
+    policy: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerFast,
+    tasks: Sequence[InductionTask],
+    scorer: PersonaScorer,
+    params: GroupwiseParams = GroupwiseParams(),
+    output_dir: str | None = None,
+) -> list[RoundResult]:
+    """Train the policy in place; each round's reference is a frozen copy of the policy at its start."""
+    results = []
+    for r in range(params.rounds):
+        sampling = replace(params.sampling, seed=params.sampling.seed + _ROUND_SEED_STRIDE * (r + 1))
+        samples, scores = sampled_quality(policy, tokenizer, tasks, scorer, sampling)
+        groups = [(t, ranked_group(cs, ss)) for t, cs, ss in zip(tasks, samples, scores, strict=True)]
+        rows = [{"prompt": t.prompt, "completions": g[0], "scores": g[1]} for t, g in groups if g is not None]
+        mean_quality = float(np.mean(scores))
+        if not rows:
+            results.append(RoundResult(r, mean_quality, 0, [], float("nan")))
+            continue
+        with tempfile.TemporaryDirectory() as scratch:
+            trainer = GroupwiseDPOTrainer(
+                model=policy, ref_model=frozen_copy(policy), args=_dpo_config(params, r, output_dir or scratch),
+                train_dataset=Dataset.from_list(rows), processing_class=tokenizer, nll_weight=params.nll_weight,
+            )
+            trainer.remove_callback(PrinterCallback)
+            trainer.train()
+            rewards, group_scores, valid = trainer.group_rewards()
+        # DPOTrainer patched forward on the instance; drop it so later rounds patch a clean model.
+        policy.__dict__.pop("forward", None)
+        losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
+        accuracy = float(reward_accuracy(rewards, group_scores, valid).mean())
+        results.append(RoundResult(r, mean_quality, len(rows), losses, accuracy))
+    policy.eval()
+    return results

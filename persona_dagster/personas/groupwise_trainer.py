@@ -1,0 +1,134 @@
+"""trl's DPOTrainer with batches of K-candidate groups and the Plackett–Luce loss."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from datasets import Dataset
+from torch.utils.data import DataLoader
+from trl import DPOConfig, DPOTrainer
+
+from persona_dagster.personas.listwise_dpo import (
+    implicit_rewards,
+    plackett_luce_loss,
+    reward_accuracy,
+    to_groups,
+)
+from persona_dagster.personas.policy_batches import completion_batch, completion_labels
+from persona_dagster.personas.policy_tokenizer import encode_completion, encode_prompt
+
+GROUP_COLUMNS = ["prompt_ids", "completion_ids", "scores"]
+
+
+@dataclass
+class DataCollatorForGroups:
+    """Flattens groups into one padded batch of prompt+candidate rows, group by group, best first."""
+
+    pad_token_id: int
+
+    def __call__(self, examples: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        pairs = [(ex["prompt_ids"], c) for ex in examples for c in ex["completion_ids"]]
+        batch = completion_batch(pairs, self.pad_token_id)
+        batch["group_sizes"] = torch.tensor([len(ex["completion_ids"]) for ex in examples])
+        batch["scores"] = torch.cat([torch.tensor(ex["scores"], dtype=torch.float) for ex in examples])
+        return batch
+
+
+class GroupwiseDPOTrainer(DPOTrainer):
+    """Rows of the dataset are groups: 'prompt', 'completions' (best first) and their quality 'scores'.
+
+    The reference model must be passed: with ref_model=None, DPOTrainer reloads the policy by its
+    config name, which for a model built from a config means reaching for a hub.
+    nll_weight adds the best candidate's per-token NLL (as RPO does for pairwise DPO): without it a
+    small policy learns the ranking by lowering every candidate's likelihood and drifts off its samples.
+    """
+
+    def __init__(self, model, ref_model, args: DPOConfig, train_dataset: Dataset, processing_class,
+                 nll_weight: float = 0.0, **kwargs):
+        if ref_model is None:
+            raise ValueError("GroupwiseDPOTrainer needs an explicit frozen ref_model (see policy_model.frozen_copy)")
+        self.nll_weight = nll_weight
+        kwargs.setdefault("data_collator", DataCollatorForGroups(processing_class.pad_token_id))
+        super().__init__(model=model, ref_model=ref_model, args=args, train_dataset=train_dataset,
+                         processing_class=processing_class, **kwargs)
+
+    def _send_telemetry(self) -> None:
+        # The pipeline runs offline; nothing should try to phone home from a training asset.
+        return None
+
+    def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
+        """Tokenize groups with the same encoding the policy is sampled and fine-tuned with."""
+        if "prompt_ids" in dataset.column_names:
+            return dataset
+
+        def tokenize(example: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "prompt_ids": encode_prompt(processing_class, example["prompt"]),
+                "completion_ids": [encode_completion(processing_class, c) for c in example["completions"]],
+            }
+
+        return dataset.map(tokenize, desc=f"Tokenizing {dataset_name} groups")
+
+    def _set_signature_columns_if_needed(self) -> None:
+        if self._signature_columns is None:
+            self._signature_columns = GROUP_COLUMNS
+
+    def _sequence_logps(self, model, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Summed completion log-probs per row, via the fused LM head DPOTrainer installs."""
+        outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],
+                        labels=completion_labels(inputs), fused_lm_head=True, use_cache=False)
+        return outputs.log_probs.sum(dim=1)
+
+    def _group_rewards(
+        self, model, inputs: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(rewards, valid, policy log-probs), each [groups, K_max]."""
+        policy_logps = self._sequence_logps(model, inputs)
+        with torch.no_grad():
+            ref_logps = self._sequence_logps(self.ref_model, inputs)
+        rewards, valid = to_groups(implicit_rewards(policy_logps, ref_logps, self.beta), inputs["group_sizes"])
+        return rewards, valid, to_groups(policy_logps, inputs["group_sizes"])[0]
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        mode = "train" if self.model.training else "eval"
+        rewards, valid, logps = self._group_rewards(model, inputs)
+        loss = plackett_luce_loss(rewards, valid).mean()
+        if self.nll_weight:
+            n_tokens, _ = to_groups(inputs["completion_mask"].sum(dim=1).float(), inputs["group_sizes"])
+            nll = -(logps[:, 0] / n_tokens[:, 0]).mean()
+            self._metrics[mode]["nll/best"].append(self.accelerator.gather_for_metrics(nll.detach()).mean().item())
+            loss = loss + self.nll_weight * nll
+        scores, _ = to_groups(inputs["scores"], inputs["group_sizes"])
+        detached = rewards.detach()
+        best, others = detached[:, 0], detached.masked_fill(~valid, 0.0)[:, 1:].sum(1) / valid[:, 1:].sum(1).clamp(min=1)
+        metrics = {
+            "rewards/accuracies": reward_accuracy(detached, scores, valid).mean(),
+            "rewards/best": best.mean(),
+            "rewards/margins": (best - others).mean(),
+        }
+        for name, value in metrics.items():
+            self._metrics[mode][name].append(self.accelerator.gather_for_metrics(value).mean().item())
+        return (loss, {"rewards": detached}) if return_outputs else loss
+
+    @torch.no_grad()
+    def group_rewards(self, dataset: Dataset | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(rewards [groups, K_max], scores, valid) under the current policy, in dataset order."""
+        dataset = self._prepare_dataset(dataset or self.train_dataset, self.processing_class, self.args, "eval")
+        loader = DataLoader(dataset.select_columns(GROUP_COLUMNS), batch_size=self.args.per_device_eval_batch_size,
+                            collate_fn=self.data_collator)
+        was_training = self.model.training
+        self.model.eval()
+        rewards, scores, sizes = [], [], []
+        for batch in loader:
+            batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
+            grouped, valid, _ = self._group_rewards(self.model, batch)
+            rewards.append(grouped[valid])
+            scores.append(batch["scores"])
+            sizes.append(batch["group_sizes"])
+        self.model.train(was_training)
+        group_sizes = torch.cat(sizes)
+        grouped_rewards, valid = to_groups(torch.cat(rewards), group_sizes)
+        return grouped_rewards, to_groups(torch.cat(scores), group_sizes)[0], valid

@@ -1,0 +1,64 @@
+"""One persona-writing task per memory cluster: prompt, teacher persona, evidence and the user's other evidence."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from transformers import PreTrainedTokenizerFast
+
+from persona_dagster.personas.heuristic_writer import write_persona
+from persona_dagster.personas.memories import IntentMemory
+from persona_dagster.personas.memory_clusters import MemoryCluster
+from persona_dagster.personas.policy_tokenizer import build_prompt
+from persona_dagster.personas.quality import Persona, PersonaScorer, QualityScore
+
+
+@dataclass(frozen=True)
+class InductionTask:
+    user_id: str
+    cluster_id: str
+    evidence_ids: tuple[str, ...]
+    other_evidence: tuple[tuple[str, ...], ...]
+    prompt: str
+    teacher: Persona
+
+    def score(self, scorer: PersonaScorer, completion: str) -> QualityScore:
+        """Quality of a written 'label: description' as this cluster's persona."""
+        return scorer.score(Persona.from_text(completion, self.evidence_ids), self.other_evidence)
+
+
+def teacher_personas(memories: Sequence[IntentMemory], clusters: Sequence[MemoryCluster]) -> list[Persona]:
+    """The heuristic writer's persona for each cluster (the baseline and the SFT target)."""
+    by_id = {m.memory_id: m for m in memories}
+    return [write_persona([by_id[i] for i in c.memory_ids]) for c in clusters]
+
+
+def policy_corpus(memories: Sequence[IntentMemory], teachers: Sequence[Persona]) -> list[str]:
+    """Texts the policy tokenizer is trained on."""
+    return [m.text for m in memories] + [p.text for p in teachers]
+
+
+def induction_tasks(
+    memories: Sequence[IntentMemory],
+    clusters: Sequence[MemoryCluster],
+    teachers: Sequence[Persona],
+    tokenizer: PreTrainedTokenizerFast,
+    max_prompt_tokens: int = 512,
+) -> list[InductionTask]:
+    by_id = {m.memory_id: m for m in memories}
+    by_user: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for cluster in clusters:
+        by_user[cluster.user_id].append(cluster.memory_ids)
+    return [
+        InductionTask(
+            user_id=c.user_id,
+            cluster_id=c.cluster_id,
+            evidence_ids=c.memory_ids,
+            other_evidence=tuple(ids for ids in by_user[c.user_id] if ids != c.memory_ids),
+            prompt=build_prompt([by_id[i].text for i in c.memory_ids], tokenizer, max_prompt_tokens),
+            teacher=teacher,
+        )
+        for c, teacher in zip(clusters, teachers, strict=True)
+    ]

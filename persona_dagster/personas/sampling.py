@@ -1,0 +1,60 @@
+"""Sampling K persona candidates per prompt from the policy (seeded, batched with left padding)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerFast
+from trl.trainer.utils import pad
+
+from persona_dagster.personas.policy_tokenizer import decode_completion, encode_prompt
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    k: int = 4
+    temperature: float = 1.0
+    top_k: int = 0  # 0: sample from the full distribution
+    max_new_tokens: int = 64
+    prompts_per_batch: int = 32
+    seed: int = 0
+
+
+@torch.no_grad()
+def sample_completions(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerFast,
+    prompts: Sequence[str],
+    params: SamplingParams = SamplingParams(),
+) -> list[list[str]]:
+    """K decoded completions per prompt.
+
+    Prompts are left-padded; generate derives position ids from the attention mask, so a padded
+    prompt sees the same positions it was trained on. Each batch is seeded (seed + batch index).
+    """
+    was_training = model.training
+    model.eval()
+    samples: list[list[str]] = []
+    for batch_index, start in enumerate(range(0, len(prompts), params.prompts_per_batch)):
+        encoded = [torch.tensor(encode_prompt(tokenizer, p)) for p in prompts[start:start + params.prompts_per_batch]]
+        input_ids = pad(encoded, padding_value=tokenizer.pad_token_id, padding_side="left").to(model.device)
+        attention_mask = pad([torch.ones_like(e) for e in encoded], padding_value=0, padding_side="left")
+        torch.manual_seed(params.seed + batch_index)
+        output = model.generate(
+            input_ids=input_ids,
+            attention_mask=attention_mask.to(model.device),
+            do_sample=True,
+            temperature=params.temperature,
+            top_k=params.top_k,
+            num_return_sequences=params.k,
+            max_new_tokens=params.max_new_tokens,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+        texts = [decode_completion(tokenizer, row) for row in output[:, input_ids.shape[1]:].tolist()]
+        # num_return_sequences repeats each prompt k times in a row.
+        samples.extend(texts[i:i + params.k] for i in range(0, len(texts), params.k))
+    model.train(was_training)
+    return samples
