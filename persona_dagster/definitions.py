@@ -6,6 +6,7 @@ import dagster as dg
 from persona_dagster.defs import resources
 from persona_dagster.defs.automation import definitions as automation
 from persona_dagster.defs.ingest import definitions as ingest
+from persona_dagster.defs.segments import definitions as segments
 from persona_dagster.defs.sessionbert import definitions as sessionbert
 from persona_dagster.defs.warehouse import definitions as warehouse
 
@@ -14,5 +15,6 @@ defs = dg.Definitions.merge(
     warehouse.defs,
     automation.defs,
     sessionbert.defs,
+    segments.defs,
     dg.Definitions(resources=resources.build_resources()),
 )

@@ -28,4 +28,7 @@ def read_sessions(
     sql = f"select {SESSION_COLUMNS} from marts.session_sequences {clause} order by session_start, session_key"
     if latest is not None:
         sql = f"select * from ({sql.replace('order by session_start, session_key', 'order by session_start desc, session_key desc')} limit {int(latest)}) order by session_start, session_key"
-    return con.execute(sql, params).df()
+    frame = con.execute(sql, params).df()
+    # Plain dates, so callers compare with datetime.date partition days without surprises.
+    frame["event_date"] = pd.to_datetime(frame["event_date"]).dt.date
+    return frame

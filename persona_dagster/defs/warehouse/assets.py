@@ -12,9 +12,14 @@ from persona_dagster.warehouse.summaries import table_summary
 from persona_dagster.warehouse.window import dbt_vars_arg, dbt_vars_for_window
 
 
+# Marts over model outputs (schema ml) are built after the models, not with each day's partition.
+ML_MARTS = "tag:ml_mart"
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    exclude=ML_MARTS,
     dagster_dbt_translator=WarehouseTranslator(),
     partitions_def=daily_partitions,
     backfill_policy=single_run_backfill,
@@ -26,7 +31,26 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     variables = dbt_vars_for_window(window.start, window.end)
     # Buffer dbt's events: the dbt process holds the DuckDB write lock until it exits, so
     # row counts are read afterwards and attached to each model's materialization.
-    events = list(dbt.cli(["build", "--vars", dbt_vars_arg(variables)], context=context).stream())
+    yield from _with_row_counts(dbt.cli(["build", "--vars", dbt_vars_arg(variables)], context=context),
+                                context, warehouse, variables)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=ML_MARTS,
+    dagster_dbt_translator=WarehouseTranslator(),
+    pool=DUCKDB_POOL,
+)
+def ml_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+    """Public marts over the model outputs (user personas, service recommendations), with their dbt tests."""
+    yield from _with_row_counts(dbt.cli(["build"], context=context), context, warehouse,
+                                {"min_date": "1900-01-01", "max_date": "2999-01-01"})
+
+
+def _with_row_counts(invocation, context: dg.AssetExecutionContext, warehouse: DuckDBResource, variables: dict):
+    """Pass dbt's events through with row counts attached to each model's materialization."""
+    events = list(invocation.stream())
     with warehouse.get_connection() as con:
         for event in events:
             if isinstance(event, (dg.Output, dg.AssetMaterialization)):

@@ -23,6 +23,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            # A source written by a model asset names that asset in meta.dagster.asset_key.
+            if dbt_resource_props.get("meta", {}).get("dagster", {}).get("asset_key"):
+                return super().get_asset_key(dbt_resource_props)
             return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
         return dg.AssetKey([_layer(dbt_resource_props), dbt_resource_props["name"]])
 

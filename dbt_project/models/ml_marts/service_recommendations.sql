@@ -1,0 +1,28 @@
+{{ config(materialized='table', schema='marts', tags=['ml_mart']) }}
+{# Each user's latest top-5 new services, with how many of their last 8 sessions voted for each
+   and the user's persona. #}
+
+with recommendations as (
+    select * from {{ source('ml', 'service_recommendations') }}
+),
+
+latest as (
+    select * from recommendations
+    qualify as_of_date = max(as_of_date) over (partition by user_id)
+),
+
+personas as (
+    select user_id, persona from {{ ref('user_personas') }}
+)
+
+select
+    r.user_id,
+    r.rank,
+    r.service,
+    r.n_recommended,
+    r.weight as score,
+    p.persona,
+    r.model_version,
+    r.as_of_date
+from latest as r
+left join personas as p using (user_id)

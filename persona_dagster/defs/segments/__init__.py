@@ -1,0 +1,1 @@
+"""User segments, persona map, persona assignments, new-service recommendations and their evaluation."""

@@ -1,0 +1,105 @@
+"""Segments and the persona map: cosine k-means on user embeddings, tagged through task encodings."""
+
+import json
+
+import dagster as dg
+import numpy as np
+from dagster_duckdb import DuckDBResource
+
+from persona_dagster.defs.metadata import image, table
+from persona_dagster.defs.partitions import DUCKDB_POOL
+from persona_dagster.defs.resources import MLflowResource
+from persona_dagster.defs.segments.config import SegmentsConfig
+from persona_dagster.defs.segments.inputs import reference_maps
+from persona_dagster.defs.sessionbert.assets import user_embeddings
+from persona_dagster.model_store import current
+from persona_dagster.segments.clustering import silhouette_sweep
+from persona_dagster.segments.persona_map import cluster_top_activities, map_clusters_to_personas
+from persona_dagster.segments.plots import plot_silhouette_curves
+from persona_dagster.segments.tfidf_features import tfidf_features, user_documents
+from persona_dagster.segment_store import save_segmentation
+from persona_dagster.settings import data_paths
+from persona_dagster.warehouse.embedding_store import latest_user_embeddings
+from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_rows
+from persona_dagster.warehouse.session_io import read_sessions
+
+GROUP = "segments"
+REFERENCE = [dg.AssetKey(["staging", "stg_reference__activity_tasks"]),
+             dg.AssetKey(["staging", "stg_reference__persona_tasks"])]
+
+
+@dg.asset(deps=[user_embeddings], group_name=GROUP, kinds={"scikitlearn", "mlflow"}, pool=DUCKDB_POOL)
+def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, warehouse: DuckDBResource,
+                  mlflow: MLflowResource) -> dg.MaterializeResult:
+    """k-means (cosine) on SessionBERT user embeddings, k by silhouette; TF-IDF of the sequences swept beside it."""
+    paths = data_paths()
+    encoder = current(paths.models, "sessionbert")
+    with warehouse.get_connection() as con:
+        users, vectors = latest_user_embeddings(con, encoder.version)
+        sessions = read_sessions(con)
+    ks = [k for k in range(config.k_min, config.k_max + 1) if k < len(users)]
+    sweep = silhouette_sweep(vectors, ks, seed=config.seed)
+    documents = user_documents(sessions[sessions["user_id"].isin(users)], last_n=8).reindex(users)
+    tfidf = silhouette_sweep(tfidf_features(documents)[0], ks, seed=config.seed)
+    stored = save_segmentation(paths.models, sweep.centroids, {"k": sweep.best_k, "sessionbert_version": encoder.version,
+                                                               "silhouette": sweep.scores[sweep.best_k]})
+    as_of = sessions["event_date"].max()
+    frame = {"user_id": users, "cluster": sweep.labels.astype(int), "segmentation_version": stored.version,
+             "sessionbert_version": encoder.version, "as_of_date": as_of}
+    import pandas as pd
+
+    with warehouse.get_connection() as con:
+        ensure_ml_tables(con)
+        replace_rows(con, "user_segments", pd.DataFrame(frame))
+    curves = {"SessionBERT": sweep.scores, "TF-IDF of sequences": tfidf.scores}
+    plot = plot_silhouette_curves(curves, paths.artifacts / "plots" / "silhouette.png")
+    with mlflow.start_run("segments", run_name="user_segments", tags={"asset": "user_segments"}):
+        import mlflow as ml
+
+        ml.log_params({"k_min": config.k_min, "k_max": config.k_max, "users": len(users),
+                       "sessionbert_version": encoder.version})
+        for name, scores in curves.items():
+            for k, score in scores.items():
+                ml.log_metric(f"silhouette_{name.split()[0].lower().replace('-', '')}", score, step=k)
+        ml.log_metrics({"best_k": sweep.best_k, "tfidf_best_k": tfidf.best_k})
+        ml.log_artifact(str(plot))
+    sizes = np.bincount(sweep.labels)
+    return dg.MaterializeResult(metadata={
+        "k": sweep.best_k, "silhouette": float(sweep.scores[sweep.best_k]), "tfidf_k": tfidf.best_k,
+        "users": len(users), "segmentation_version": stored.version,
+        "silhouette_curves": image(plot, "silhouette by k"),
+        "cluster_sizes": table([{"cluster": c, "users": int(n)} for c, n in enumerate(sizes)]),
+    })
+
+
+@dg.asset(deps=[user_segments, *REFERENCE], group_name=GROUP, kinds={"python"}, pool=DUCKDB_POOL)
+def persona_map(context: dg.AssetExecutionContext, config: SegmentsConfig,
+                warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Each cluster tagged with its most probable persona from its top activities' tasks; ties merge."""
+    with warehouse.get_connection() as con:
+        segments = con.execute("select user_id, cluster, segmentation_version from ml.user_segments").df()
+        sessions = read_sessions(con)
+        activity_tasks, personas = reference_maps(con)
+    if not personas:
+        raise dg.Failure("no persona definitions (raw/persona_tasks is empty): a persona map needs them")
+    labelled = sessions.merge(segments, on="user_id")
+    top = cluster_top_activities(labelled["activities"], labelled["cluster"], top_n=config.top_activities)
+    mapping = map_clusters_to_personas(top, activity_tasks, personas)
+    import pandas as pd
+
+    rows = pd.DataFrame([{
+        "cluster": int(c.cluster), "persona_tag": c.tag, "probability": c.probability,
+        "probabilities": json.dumps(c.probabilities, sort_keys=True), "mapped_share": c.mapped_share,
+        "top_activities": json.dumps(top[c.cluster][:5]), "segmentation_version": segments["segmentation_version"].iloc[0],
+    } for c in mapping.clusters.values()])
+    with warehouse.get_connection() as con:
+        ensure_ml_tables(con)
+        replace_rows(con, "persona_map", rows)
+    if mapping.lacking_signal:
+        context.log.warning(f"personas no cluster takes (no signal in the data): {list(mapping.lacking_signal)}")
+    return dg.MaterializeResult(metadata={
+        "persona_map": table(rows[["cluster", "persona_tag", "probability", "mapped_share", "top_activities"]]
+                             .to_dict("records")),
+        "personas_lacking_signal": dg.MetadataValue.json(list(mapping.lacking_signal)),
+        "clusters": len(rows),
+    })

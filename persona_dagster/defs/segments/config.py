@@ -1,0 +1,21 @@
+"""Run config of the segment and recommendation assets."""
+
+import dagster as dg
+
+
+class SegmentsConfig(dg.Config):
+    """Silhouette sweep range and the persona map's top activities per cluster."""
+
+    k_min: int = 4
+    k_max: int = 12
+    top_activities: int = 20
+    seed: int = 0
+
+
+class RecommendationEvaluationConfig(SegmentsConfig):
+    """Seen-day splits (the paper's 6/10/12), the per-split fine-tuning budget, and the TF-IDF sweep range."""
+
+    seen_days: list[int] = [6, 10, 12]
+    finetune_epochs: int = 2
+    max_sessions: int = 20_000
+    cpu_threads: int | None = 1

@@ -1,0 +1,40 @@
+"""Warehouse reads shared by the segment assets (reference maps, adoption, ground truth)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from persona_dagster.segments.reference import activity_task_map, persona_services, persona_task_sets
+
+
+def reference_maps(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """({activity: task}, {persona: tasks}) from the staged reference tables."""
+    activity_tasks = activity_task_map(con.execute(
+        "select service, page, task from staging.stg_reference__activity_tasks").df())
+    personas = persona_task_sets(con.execute("select persona, task from staging.stg_reference__persona_tasks").df())
+    return activity_tasks, personas
+
+
+def services_by_persona(con: duckdb.DuckDBPyConnection) -> dict[str, frozenset[str]]:
+    activity_tasks, personas = reference_maps(con)
+    return persona_services(activity_tasks, personas)
+
+
+def adoption(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """user_id, service, first_used_date (plain dates) from marts.user_service_adoption."""
+    frame = con.execute("select user_id, service, first_used_date from marts.user_service_adoption").df()
+    frame["first_used_date"] = pd.to_datetime(frame["first_used_date"]).dt.date
+    return frame
+
+
+def true_main_personas(ground_truth: Path) -> dict[str, str] | None:
+    """{user_id: main persona} of generated data; None for real logs (no ground truth)."""
+    path = Path(ground_truth) / "users.csv"
+    if not path.exists():
+        return None
+    with open(path, newline="") as fh:
+        return {row["user_id"]: row["main_persona"] for row in csv.DictReader(fh)}

@@ -1,0 +1,56 @@
+"""Tables the model assets write in schema `ml` (dbt's ml marts publish them to consumers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+ML_DDL = """
+create schema if not exists ml;
+create table if not exists ml.user_segments (
+    user_id varchar not null, cluster integer not null, segmentation_version varchar not null,
+    sessionbert_version varchar not null, as_of_date date not null
+);
+create table if not exists ml.persona_map (
+    cluster integer not null, persona_tag varchar not null, probability double not null,
+    probabilities varchar not null, mapped_share double not null, top_activities varchar not null,
+    segmentation_version varchar not null
+);
+create table if not exists ml.user_persona_assignments (
+    user_id varchar not null, as_of_date date not null, cluster integer not null, persona_tag varchar not null,
+    persona_probability double not null, cluster_probability double not null, similarity double not null,
+    segmentation_version varchar not null, sessionbert_version varchar not null
+);
+create table if not exists ml.service_recommendations (
+    user_id varchar not null, as_of_date date not null, rank integer not null, service varchar not null,
+    n_recommended integer not null, weight double not null, model_version varchar not null
+);
+"""
+
+
+def ensure_ml_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(ML_DDL)
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, where: str = "true",
+                 params: list | None = None) -> int:
+    """Delete `where` from ml.<table>, insert the frame (by column name) in one transaction."""
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from ml.{table} where {where}", params or [])
+        if len(frame):
+            con.register("_ml_rows", frame)
+            con.execute(f"insert into ml.{table} by name select * from _ml_rows")
+            con.unregister("_ml_rows")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return len(frame)
+
+
+def replace_window(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, first: dt.date, end: dt.date) -> int:
+    """Replace the as_of_date window [first, end) of ml.<table>: re-runs never duplicate."""
+    return replace_rows(con, table, frame, "as_of_date >= ? and as_of_date < ?", [first, end])
