@@ -38,6 +38,8 @@ def run_demo(users: int = 300, days: int = 14, seed: int = 7) -> None:
 
     paths = data_paths()
     started = time.perf_counter()
+    # The demo reports a model below its baseline instead of stopping there.
+    os.environ.setdefault("PERSONA_DAGSTER_QUALITY_GATE", "warn")
     if not landed_days(paths.landing):
         print(f"Generating the default synthetic clickstream into {paths.root} ({users} users x {days} days) ...")
         summary = generate(SynthConfig(users=users, days=days, seed=seed, fmt="mixed"), paths.root)

@@ -12,7 +12,7 @@ from transformers import BertConfig, BertForMaskedLM, BertModel
 
 from persona_dagster.sessionbert.checkpoint import WEIGHTS_FILE, load_weights
 from persona_dagster.sessionbert.labels import LabelVocab
-from persona_dagster.sessionbert.pooling import Pooling, pool
+from persona_dagster.sessionbert.pooling import Pooling, pool, pooled_size
 
 HEADS_FILE = "next_activity.json"
 
@@ -34,7 +34,8 @@ class NextActivityModel(nn.Module):
         self.vocabs = vocabs
         self.pooling = pooling
         self.dropout = nn.Dropout(dropout)
-        self.heads = nn.ModuleDict({task: nn.Linear(encoder.config.hidden_size, len(v)) for task, v in vocabs.items()})
+        width = pooled_size(encoder.config.hidden_size, pooling)
+        self.heads = nn.ModuleDict({task: nn.Linear(width, len(v)) for task, v in vocabs.items()})
 
     @classmethod
     def from_mlm(
@@ -46,7 +47,7 @@ class NextActivityModel(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        pooled = self.dropout(pool(hidden, attention_mask, self.pooling))
+        pooled = self.dropout(pool(hidden, attention_mask, self.pooling, input_ids))
         return {task: head(pooled) for task, head in self.heads.items()}
 
     def save_pretrained(self, directory: str | Path) -> None:

@@ -140,3 +140,20 @@ def test_finetuning_resumes_from_its_checkpoint(toy_split, tmp_path):
     assert resumed.train.resumed_from_step == 4 and resumed.train.steps == 6
     full_state, resumed_state = full.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(full_state[k], resumed_state[k]) for k in full_state)
+
+
+def test_cls_last_pooling_reads_the_state_of_the_last_activity():
+    import torch
+
+    from persona_dagster.sessionbert.pooling import last_activity_positions, pool
+    from persona_dagster.sessionbert.tokenizer import train_tokenizer
+
+    texts = ["[activity] a;x [SEP] b;y [location_token] country:DE", "[activity] a;x [SEP] c;z [SEP] b;y"]
+    tok = train_tokenizer(texts, 100, "session")
+    batch = tok(texts, padding=True, return_tensors="pt")
+    positions = last_activity_positions(batch["input_ids"], batch["attention_mask"])
+    assert [tok.convert_ids_to_tokens(int(batch["input_ids"][i, p])) for i, p in enumerate(positions)] == ["b;y", "b;y"]
+    hidden = torch.arange(batch["input_ids"].numel() * 2, dtype=torch.float32).reshape(*batch["input_ids"].shape, 2)
+    pooled = pool(hidden, batch["attention_mask"], "cls_last", batch["input_ids"])
+    assert pooled.shape == (2, 4)
+    assert torch.equal(pooled[1, 2:], hidden[1, positions[1]])

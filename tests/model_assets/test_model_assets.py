@@ -1,4 +1,4 @@
-"""SessionBERT assets end to end on a small generated dataset: real training, MLflow, warehouse embeddings."""
+"""Model assets end to end on a small generated dataset: real training, MLflow, embeddings, personas, recommendations."""
 
 import json
 import sys
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "foundation"))
-from pipeline_fixtures import DAY1, DAY2, data_dir, materialize, query  # noqa: E402
+from pipeline_fixtures import DAY1, DAY2, DAY3, data_dir, materialize, query  # noqa: E402
 
 from persona_dagster.model_store import current  # noqa: E402
 from persona_dagster.synth.generator import SynthConfig, generate  # noqa: E402
@@ -19,11 +19,45 @@ from persona_dagster.tracking import sqlite_tracking_uri  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
+NEW_USER = "u-new-arrival"
+
+
+def _land_a_new_user(root):
+    """Day 3 also brings a user never seen before: a copy of another user's day under a new id."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from persona_dagster.landing.writer import write_day
+
+    day3 = next((root / "landing" / "dt=2026-01-03").glob("*.parquet"))
+    table = pq.read_table(day3)
+    copy = table.filter(pc.equal(table["user_id"], table["user_id"][0]))
+    copy = copy.set_column(copy.schema.get_field_index("user_id"), "user_id", pa.array([NEW_USER] * copy.num_rows))
+    copy = copy.set_column(copy.schema.get_field_index("event_id"), "event_id",
+                           pc.binary_join_element_wise("new-", copy["event_id"], ""))
+    write_day(root / "landing", DAY3, copy, fmt="parquet", name="late-new-user")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sessionbert")
-    generate(SynthConfig(users=30, days=2, seed=5), root)
+    """Days 1-2 through every asset; then day 3 (with a brand-new user) through the daily assets only."""
+    root = tmp_path_factory.mktemp("models")
+    generate(SynthConfig(users=30, days=3, seed=5, fmt="parquet"), root)
+    _land_a_new_user(root)
     materialize(root, DAY1, DAY2, groups=None)
+    from persona_dagster.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    daily = {k for k in graph.materializable_asset_keys if graph.get(k).partitions_def is not None}
+    marts = {k for k in graph.materializable_asset_keys if k.path[-1] in ("user_personas", "service_recommendations")
+             and k.path[0] == "marts"}
+    with data_dir(root):
+        from persona_dagster.defs.materialize import materialize_days
+
+        results = materialize_days(DAY3, DAY3, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
+                                   selection=daily | marts)
+    assert all(r.success for r in results)
     return root
 
 
@@ -82,3 +116,32 @@ def test_user_vector_is_the_mean_of_the_last_eight_sessions(built):
                                order by session_start desc, session_key desc limit 8""", [user, as_of])
     expected = np.mean([np.asarray(s[0]) for s in sessions], axis=0)
     np.testing.assert_allclose(np.asarray(vector), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_every_user_has_one_persona_and_new_users_are_assigned_without_reclustering(built):
+    personas = dict(query(built, "select user_id, persona from marts.user_personas"))
+    assert NEW_USER in personas
+    assert query(built, "select count(distinct segmentation_version) from marts.user_personas")[0][0] == 1
+    defined = {r[0] for r in query(built, "select persona from raw.personas")}
+    for tag in set(personas.values()):
+        assert tag == "unmapped" or set(tag.split(" + ")) <= defined, tag
+    users_with_embeddings = query(built, "select count(distinct user_id) from embeddings.user_embeddings")[0][0]
+    assert len(personas) == users_with_embeddings
+
+
+def test_recommendations_are_new_services_ranked_from_one(built):
+    used = query(built, """select count(*) from marts.service_recommendations r join marts.user_service_adoption a
+                           on a.user_id = r.user_id and a.service = r.service and a.first_used_date <= r.as_of_date""")
+    assert used[0][0] == 0
+    ranks = query(built, "select user_id, list(rank order by rank) from marts.service_recommendations group by 1")
+    assert ranks and all(r == list(range(1, len(r) + 1)) and len(r) <= 5 for _, r in ranks)
+
+
+def test_recommendation_report_scores_the_model_beside_both_baselines(built):
+    report = json.loads((built / "reports" / "recommendations.json").read_text())
+    (split,) = report["splits"]
+    assert split["seen_days"] == 1 and split["scored_users"] > 0
+    for name in ("sessionbert", "popularity", "item_knn"):
+        assert 0.0 <= split[name]["hit@3"] <= split[name]["hit@5"] <= 1.0
+    assert {row["embedding"] for row in report["clustering"]} == {"sessionbert", "tfidf"}
+    assert report["tailoring"][-1]["persona_tag"] == "all"
