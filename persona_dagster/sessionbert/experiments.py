@@ -31,7 +31,7 @@ class ExperimentConfig:
     tokenizer_kind: TokenizerKind = "session"
     vocab_size: int = DEFAULT_VOCAB_SIZE
     max_len: int = 128
-    pooling: Pooling = "cls"
+    pooling: Pooling = "cls_last"
     pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=1e-3))
     finetune: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=5e-4))
 

@@ -40,7 +40,7 @@ def finetune_next_activity(
     cfg: TrainConfig | None = None,
     tasks: Sequence[str] = MULTI_TASK,
     task_weights: Mapping[str, float] | None = None,
-    pooling: Pooling = "cls",
+    pooling: Pooling = "cls_last",
     min_label_count: int = 1,
     preset: str = "small",
     on_log: OnLog | None = None,
