@@ -16,5 +16,7 @@ defs = dg.Definitions.merge(
     automation.defs,
     sessionbert.defs,
     segments.defs,
-    dg.Definitions(resources=resources.build_resources()),
+    # Steps run in the run's own process: one import of torch/dbt per run, not per step, and the
+    # DuckDB writer pool serializes the steps anyway.
+    dg.Definitions(resources=resources.build_resources(), executor=dg.in_process_executor),
 )

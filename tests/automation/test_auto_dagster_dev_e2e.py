@@ -115,6 +115,8 @@ def test_a_landed_day_reaches_the_marts_and_a_redelivery_replaces_it(tmp_path):
     shutil.copytree(source / "reference", data / "reference")
     home.mkdir()
     shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    # Create the sqlite storages once, before the webserver, daemon and this test race to create them.
+    dg.DagsterInstance.from_config(str(home)).dispose()
     [landed] = (source / "landing" / f"dt={day}").glob("*.parquet")
     events = pq.read_table(landed)
     gt = pq.read_table(source / "ground_truth" / "events_truth.parquet").to_pydict()

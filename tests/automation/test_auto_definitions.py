@@ -7,6 +7,7 @@ import dagster as dg
 
 from persona_dagster.definitions import defs
 from persona_dagster.defs.partitions import daily_partitions
+from persona_dagster.defs.warehouse.assets import warehouse_models
 from persona_dagster.settings import REPO_ROOT
 
 
@@ -20,12 +21,16 @@ def test_sensors_run_from_the_start_and_the_schedule_is_opt_in():
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
 
 
-def test_every_dbt_model_carries_the_widened_eager_condition():
+def test_dbt_models_carry_the_widened_eager_or_the_whole_table_condition():
     graph = defs.resolve_asset_graph()
     labels = {k.to_user_string(): (graph.get(k).automation_condition or dg.AutomationCondition.missing()).get_label()
               for k in graph.get_all_asset_keys()}
-    dbt_keys = [k for k in labels if k.split("/")[0] in ("staging", "intermediate", "marts")]
-    assert dbt_keys and all(labels[k].startswith("eager_within_") for k in dbt_keys)
+    day_models = {k.to_user_string() for k in warehouse_models.keys}
+    assert "marts/session_sequences" in day_models
+    assert all(labels[k].startswith("eager_within_") for k in day_models)
+    # Unpartitioned dbt tables over model outputs (tag ml_mart) follow any upstream update instead.
+    whole = [k for k in labels if k.split("/")[0] in ("staging", "intermediate", "marts") and k not in day_models]
+    assert all(labels[k] == "after_any_upstream_update" for k in whole)
     # raw/* are loaded by the sensors, not by a condition.
     assert labels["raw/events"] is None and labels["raw/activity_tasks"] is None
 

@@ -5,7 +5,7 @@ import datetime as dt
 import dagster as dg
 
 from automation_ticks import AutomationTicker
-from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition
+from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition, whole_table_condition
 
 WEEKLY = "0 3 * * 1"  # Mondays 03:00 UTC
 DAYS = dg.DailyPartitionsDefinition(start_date="2026-01-01", end_offset=1)
@@ -37,7 +37,18 @@ def stock_on_cron_model():
     """The stock on_cron(), for contrast: it waits for ALL deps to update after the tick."""
 
 
-ASSETS = [day_events, persona_definitions, heavy_model, day_scores, stock_on_cron_model]
+@dg.asset(deps=[day_scores], automation_condition=whole_table_condition())
+def scores_mart():
+    """Stands in for an unpartitioned dbt mart over a day-partitioned model output."""
+
+
+@dg.asset(deps=[day_scores], automation_condition=dg.AutomationCondition.eager())
+def eager_scores_mart():
+    """The stock eager(), for contrast: it waits for every upstream day, and some never exist."""
+
+
+ASSETS = [day_events, persona_definitions, heavy_model, day_scores, stock_on_cron_model, scores_mart,
+          eager_scores_mart]
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -94,3 +105,16 @@ def test_day_grained_outputs_follow_each_landed_day_including_late_ones():
     late = MONDAY - dt.timedelta(days=20)
     ticker.materialized("day_events", late.isoformat())
     assert ticker.tick(_at(MONDAY + dt.timedelta(days=2), 18)).get("day_scores") == {late.isoformat()}
+
+
+def test_whole_table_marts_follow_each_upstream_day_despite_days_that_never_land():
+    ticker = AutomationTicker(ASSETS)
+    assert "scores_mart" not in ticker.tick(_at(MONDAY, 0))  # its inputs do not exist yet
+    for offset in range(3):
+        day = MONDAY + dt.timedelta(days=offset)
+        ticker.materialized("day_scores", day.isoformat())
+        requested = ticker.tick(_at(day, 12))
+        assert requested.get("scores_mart") == {None}
+        assert "eager_scores_mart" not in requested  # days before MONDAY are missing: blocked forever
+        ticker.finish({"scores_mart": {None}})
+        assert "scores_mart" not in ticker.tick(_at(day, 13))

@@ -54,8 +54,10 @@ def materialize(path: Path, first: dt.date, last: dt.date, groups: set[str] | No
     from persona_dagster.definitions import defs
     from persona_dagster.defs.materialize import materialize_days
 
-    keys = defs.resolve_asset_graph().materializable_asset_keys
-    selection = {k for k in keys if groups is None or k.path[0] in groups}
+    graph = defs.resolve_asset_graph()
+    # marts over model outputs (unpartitioned) belong with the models, not the warehouse days.
+    selection = {k for k in graph.materializable_asset_keys if groups is None or (
+        k.path[0] in groups and (k.path[0] == "raw" or graph.get(k).partitions_def is not None))}
     with data_dir(path):
         results = materialize_days(first, last, instance=instance or dg.DagsterInstance.ephemeral(),
                                    selection=selection, asset_config=TINY_MODELS, log_level="WARNING")

@@ -10,8 +10,18 @@
 
 {% set top_n = var('context_top_n') | int %}
 {% set lookback = var('context_lookback_days') | int %}
+{# Constant bounds on history, so a day's run reads only its look-back, not all the past. #}
+{% set history_bounds = "event_date >= " ~ window_date('min_date') ~ " - interval (" ~ lookback ~ ") day and event_date < " ~ window_date('max_date') %}
 
-with user_days as (
+with service_history as (
+    select * from {{ ref('int_users__daily_service_usage') }} where {{ history_bounds }}
+),
+
+activity_history as (
+    select * from {{ ref('int_users__daily_activity_usage') }} where {{ history_bounds }}
+),
+
+user_days as (
     select user_id, event_date, first(country order by event_ts desc, country) as country, first(city order by event_ts desc, city) as city
     from {{ ref('stg_clickstream__events') }}
     where {{ in_window('event_date') }}
@@ -24,7 +34,7 @@ previous_day as (
         d.event_date,
         max(u.event_date) as previous_date
     from user_days as d
-    join {{ ref('int_users__daily_service_usage') }} as u
+    join service_history as u
         on u.user_id = d.user_id
         and u.event_date < d.event_date
         and u.event_date >= d.event_date - interval ({{ lookback }}) day
@@ -35,7 +45,7 @@ daily_pages as (
     select p.user_id, p.event_date,
         (list(a.activity order by a.n_events desc, a.activity))[1:{{ top_n }}] as tokens
     from previous_day as p
-    join {{ ref('int_users__daily_activity_usage') }} as a
+    join activity_history as a
         on a.user_id = p.user_id and a.event_date = p.previous_date
     group by all
 ),
@@ -46,7 +56,7 @@ daily_services as (
         (list({{ token_part('s.service') }} order by s.billed_weight desc, s.service)
             filter (where s.billed_weight > 0))[1:{{ top_n }}] as billed_tokens
     from previous_day as p
-    join {{ ref('int_users__daily_service_usage') }} as s
+    join service_history as s
         on s.user_id = p.user_id and s.event_date = p.previous_date
     group by all
 ),
@@ -57,7 +67,7 @@ monthly_billed as (
     from (
         select d.user_id, d.event_date, {{ token_part('s.service') }} as token, sum(s.billed_weight) as billed
         from user_days as d
-        join {{ ref('int_users__daily_service_usage') }} as s
+        join service_history as s
             on s.user_id = d.user_id
             and s.event_date < d.event_date
             and s.event_date >= d.event_date - interval ({{ lookback }}) day

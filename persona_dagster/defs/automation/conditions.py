@@ -3,6 +3,7 @@
 Attach them to assets:
     @dg.asset(partitions_def=daily_partitions, automation_condition=daily_condition())
     @dg.asset(automation_condition=retrain_condition())   # tokenizer, SessionBERT, persona policy
+    @dg.asset(automation_condition=whole_table_condition())  # cheap unpartitioned tables over days
 """
 
 from __future__ import annotations
@@ -49,3 +50,17 @@ def retrain_condition(cron_schedule: str | None = None, cron_timezone: str = "UT
         & ~AC.any_deps_in_progress()
         & ~AC.in_progress()
     ).with_label(f"retrain_on_cron({cron}, {cron_timezone})")
+
+
+def whole_table_condition() -> dg.AutomationCondition:
+    """A cheap unpartitioned table over day-partitioned inputs: rebuilt after any upstream update.
+
+    eager() would never fire here: it waits until no upstream partition is missing, and some days
+    always are (today's, days nothing landed on). Not on a missing table alone either: its inputs
+    may not exist yet, the first upstream update builds it.
+    """
+    return (
+        AC.any_deps_updated().since_last_handled()
+        & ~AC.any_deps_in_progress()
+        & ~AC.in_progress()
+    ).with_label("after_any_upstream_update")

@@ -6,6 +6,7 @@ import dagster as dg
 import numpy as np
 from dagster_duckdb import DuckDBResource
 
+from persona_dagster.defs.automation.conditions import retrain_condition
 from persona_dagster.defs.metadata import image, table
 from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
@@ -28,7 +29,8 @@ REFERENCE = [dg.AssetKey(["staging", "stg_reference__activity_tasks"]),
              dg.AssetKey(["staging", "stg_reference__persona_tasks"])]
 
 
-@dg.asset(deps=[user_embeddings], group_name=GROUP, kinds={"scikitlearn", "mlflow"}, pool=DUCKDB_POOL)
+@dg.asset(deps=[user_embeddings], group_name=GROUP, kinds={"scikitlearn", "mlflow"}, pool=DUCKDB_POOL,
+          automation_condition=retrain_condition())
 def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, warehouse: DuckDBResource,
                   mlflow: MLflowResource) -> dg.MaterializeResult:
     """k-means (cosine) on SessionBERT user embeddings, k by silhouette; TF-IDF of the sequences swept beside it."""
@@ -72,7 +74,8 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
     })
 
 
-@dg.asset(deps=[user_segments, *REFERENCE], group_name=GROUP, kinds={"python"}, pool=DUCKDB_POOL)
+@dg.asset(deps=[user_segments, *REFERENCE], group_name=GROUP, kinds={"python"}, pool=DUCKDB_POOL,
+          automation_condition=retrain_condition())
 def persona_map(context: dg.AssetExecutionContext, config: SegmentsConfig,
                 warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Each cluster tagged with its most probable persona from its top activities' tasks; ties merge."""

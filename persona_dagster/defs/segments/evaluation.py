@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from persona_dagster.defs.automation.conditions import retrain_condition
 from persona_dagster.defs.metadata import table
 from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
@@ -96,7 +97,7 @@ def clustering_scores(con, sessions: pd.DataFrame, truth: dict[str, str], config
 
 @dg.asset(
     deps=[sessionbert_mlm, user_segments, persona_map, persona_assignments, service_recommendations],
-    group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL,
+    group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, automation_condition=retrain_condition(),
     check_specs=[dg.AssetCheckSpec(HIT_CHECK, asset="recommendation_evaluation", blocking=True,
                                    description="SessionBERT recommendations reach popularity's Hit@5 on every split")],
 )

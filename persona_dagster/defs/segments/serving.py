@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from persona_dagster.defs.automation.conditions import daily_condition
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.defs.segments.assets import persona_map
 from persona_dagster.defs.segments.inputs import adoption
@@ -37,6 +38,7 @@ def _stored_persona_map(con) -> PersonaMap:
 @dg.asset(
     deps=[user_embeddings, persona_map], group_name=GROUP, kinds={"python", "duckdb"},
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
+    automation_condition=daily_condition(),
 )
 def persona_assignments(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Users active on the day get the persona of their nearest centroid; new users need no re-clustering."""
@@ -83,6 +85,7 @@ def recommendations_as_of(sessions: pd.DataFrame, adopted: pd.DataFrame, votes, 
 @dg.asset(
     deps=[next_activity_model, ADOPTION], group_name=GROUP, kinds={"pytorch", "duckdb"},
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
+    automation_condition=daily_condition(),
 )
 def service_recommendations(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Top-5 services each active user has not used: votes of the model over their last 8 sessions."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition
 from persona_dagster.defs.metadata import image, table
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.defs.resources import MLflowResource
@@ -52,6 +53,7 @@ def _flat_metrics(metrics: dict) -> dict[str, float]:
 
 @dg.asset(
     deps=[SESSION_SEQUENCES], group_name=GROUP, kinds={"tokenizers"}, pool=DUCKDB_POOL,
+    automation_condition=retrain_condition(),
 )
 def session_tokenizer(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
                       mlflow: MLflowResource) -> dg.MaterializeResult:
@@ -77,6 +79,7 @@ def session_tokenizer(context: dg.AssetExecutionContext, config: TrainingConfig,
 
 @dg.asset(
     deps=[session_tokenizer], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
+    automation_condition=retrain_condition(),
 )
 def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
                     mlflow: MLflowResource) -> dg.MaterializeResult:
@@ -114,6 +117,7 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
 
 @dg.asset(
     deps=[sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
+    automation_condition=retrain_condition(),
 )
 def next_activity_model(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
                         mlflow: MLflowResource) -> dg.MaterializeResult:
@@ -161,6 +165,7 @@ def _comparison_rows(comparison: dict) -> list[dict]:
 
 @dg.asset(
     deps=[SESSION_SEQUENCES], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
+    automation_condition=retrain_condition(),
 )
 def next_activity_evaluation(context: dg.AssetExecutionContext, config: EvaluationConfig, warehouse: DuckDBResource,
                              mlflow: MLflowResource) -> dg.MaterializeResult:
@@ -214,6 +219,7 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
 @dg.asset(
     deps=[SESSION_SEQUENCES, sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "duckdb"},
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
+    automation_condition=daily_condition(),
 )
 def session_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Mean-pooled SessionBERT vector per session, only for sessions lacking one for the current model version."""
@@ -240,6 +246,7 @@ def session_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResou
 @dg.asset(
     deps=[session_embeddings], group_name=GROUP, kinds={"duckdb"},
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
+    automation_condition=daily_condition(),
 )
 def user_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Per user active on a day: the mean of their last 8 session vectors up to that day."""

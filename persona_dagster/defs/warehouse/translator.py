@@ -8,7 +8,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from persona_dagster.defs.automation.conditions import daily_condition
+from persona_dagster.defs.automation.conditions import daily_condition, whole_table_condition
+
+# Models built outside the day partitions, over model outputs (ML_MARTS in warehouse/assets.py).
+_WHOLE_TABLE_TAG = "ml_mart"
 
 
 def _layer(props: Mapping[str, Any]) -> str:
@@ -36,4 +39,6 @@ class WarehouseTranslator(DagsterDbtTranslator):
         # Sources are other assets (raw/*), loaded by the landing and reference sensors.
         if dbt_resource_props["resource_type"] == "source":
             return None
+        if _WHOLE_TABLE_TAG in dbt_resource_props.get("tags", []):
+            return whole_table_condition()
         return daily_condition()
