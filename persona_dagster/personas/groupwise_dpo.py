@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import torch
 from datasets import Dataset
 from transformers import PreTrainedModel, PreTrainedTokenizerFast
 from transformers.trainer_callback import PrinterCallback
@@ -25,21 +26,31 @@ _ROUND_SEED_STRIDE = 1000
 
 @dataclass(frozen=True)
 class GroupwiseParams:
-    """Defaults for small policies trained here: trl's lr=1e-6, bf16 and gradient checkpointing are overridden."""
+    """Defaults for small policies trained here; trl's lr=1e-6, bf16 and gradient checkpointing suit large ones.
+
+    Measured on the toy clusters (20 prompts, tiny policy after SFT, quality over 640 samples):
+    plain SGD rather than AdamW, because Adam's normalised steps move every weight of a small
+    freshly fine-tuned policy by about lr whatever its gradient, eroding what SFT taught faster than
+    the ranking improves it (AdamW at 3e-5..1e-3 left quality flat or lower); and K=16 candidates,
+    one group per step (K=4 lost quality, K=8 gained in most seeds, K=16 gained +0.01..+0.05 in all
+    twelve runs tried over toy, sampling and SFT settings).
+    """
 
     rounds: int = 2
     beta: float = 0.1
-    learning_rate: float = 1e-3
+    optimizer: str = "sgd"
+    learning_rate: float = 0.02
     epochs_per_round: int = 2
-    groups_per_batch: int = 4
-    nll_weight: float = 1.0  # see GroupwiseDPOTrainer
-    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(k=4))
+    groups_per_batch: int = 1
+    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(k=16))
     bf16: bool = False
     seed: int = 0
 
 
 @dataclass(frozen=True)
 class RoundResult:
+    """What one sample -> score -> rank -> train round did."""
+
     round: int
     mean_quality: float  # of this round's samples, i.e. of the policy before the round's update
     n_groups: int
@@ -75,18 +86,20 @@ def _dpo_config(params: GroupwiseParams, round_index: int, output_dir: str) -> D
     return DPOConfig(
         output_dir=output_dir,
         beta=params.beta,
+        optim=params.optimizer,
         learning_rate=params.learning_rate,
         lr_scheduler_type="constant",
         num_train_epochs=params.epochs_per_round,
         per_device_train_batch_size=params.groups_per_batch,
         per_device_eval_batch_size=params.groups_per_batch,
         bf16=params.bf16,
-        gradient_checkpointing=False,
+        activation_checkpointing=False,  # trl turns (gradient) checkpointing on by default
         logging_steps=1,
         save_strategy="no",
         report_to="none",
         disable_tqdm=True,
         max_length=None,
+        dataloader_pin_memory=torch.cuda.is_available(),
         seed=params.seed + round_index,
     )
 
@@ -113,7 +126,7 @@ def train_groupwise_dpo(
         with tempfile.TemporaryDirectory() as scratch:
             trainer = GroupwiseDPOTrainer(
                 model=policy, ref_model=frozen_copy(policy), args=_dpo_config(params, r, output_dir or scratch),
-                train_dataset=Dataset.from_list(rows), processing_class=tokenizer, nll_weight=params.nll_weight,
+                train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
             )
             trainer.remove_callback(PrinterCallback)
             trainer.train()

@@ -42,15 +42,11 @@ class GroupwiseDPOTrainer(DPOTrainer):
 
     The reference model must be passed: with ref_model=None, DPOTrainer reloads the policy by its
     config name, which for a model built from a config means reaching for a hub.
-    nll_weight adds the best candidate's per-token NLL (as RPO does for pairwise DPO): without it a
-    small policy learns the ranking by lowering every candidate's likelihood and drifts off its samples.
     """
 
-    def __init__(self, model, ref_model, args: DPOConfig, train_dataset: Dataset, processing_class,
-                 nll_weight: float = 0.0, **kwargs):
+    def __init__(self, model, ref_model, args: DPOConfig, train_dataset: Dataset, processing_class, **kwargs):
         if ref_model is None:
             raise ValueError("GroupwiseDPOTrainer needs an explicit frozen ref_model (see policy_model.frozen_copy)")
-        self.nll_weight = nll_weight
         kwargs.setdefault("data_collator", DataCollatorForGroups(processing_class.pad_token_id))
         super().__init__(model=model, ref_model=ref_model, args=args, train_dataset=train_dataset,
                          processing_class=processing_class, **kwargs)
@@ -82,28 +78,21 @@ class GroupwiseDPOTrainer(DPOTrainer):
                         labels=completion_labels(inputs), fused_lm_head=True, use_cache=False)
         return outputs.log_probs.sum(dim=1)
 
-    def _group_rewards(
-        self, model, inputs: dict[str, torch.Tensor]
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(rewards, valid, policy log-probs), each [groups, K_max]."""
+    def _group_rewards(self, model, inputs: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(implicit rewards, valid), each [groups, K_max]."""
         policy_logps = self._sequence_logps(model, inputs)
         with torch.no_grad():
             ref_logps = self._sequence_logps(self.ref_model, inputs)
-        rewards, valid = to_groups(implicit_rewards(policy_logps, ref_logps, self.beta), inputs["group_sizes"])
-        return rewards, valid, to_groups(policy_logps, inputs["group_sizes"])[0]
+        return to_groups(implicit_rewards(policy_logps, ref_logps, self.beta), inputs["group_sizes"])
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         mode = "train" if self.model.training else "eval"
-        rewards, valid, logps = self._group_rewards(model, inputs)
+        rewards, valid = self._group_rewards(model, inputs)
         loss = plackett_luce_loss(rewards, valid).mean()
-        if self.nll_weight:
-            n_tokens, _ = to_groups(inputs["completion_mask"].sum(dim=1).float(), inputs["group_sizes"])
-            nll = -(logps[:, 0] / n_tokens[:, 0]).mean()
-            self._metrics[mode]["nll/best"].append(self.accelerator.gather_for_metrics(nll.detach()).mean().item())
-            loss = loss + self.nll_weight * nll
         scores, _ = to_groups(inputs["scores"], inputs["group_sizes"])
         detached = rewards.detach()
-        best, others = detached[:, 0], detached.masked_fill(~valid, 0.0)[:, 1:].sum(1) / valid[:, 1:].sum(1).clamp(min=1)
+        best = detached[:, 0]
+        others = detached.masked_fill(~valid, 0.0)[:, 1:].sum(1) / valid[:, 1:].sum(1).clamp(min=1)
         metrics = {
             "rewards/accuracies": reward_accuracy(detached, scores, valid).mean(),
             "rewards/best": best.mean(),
@@ -124,7 +113,7 @@ class GroupwiseDPOTrainer(DPOTrainer):
         rewards, scores, sizes = [], [], []
         for batch in loader:
             batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
-            grouped, valid, _ = self._group_rewards(self.model, batch)
+            grouped, valid = self._group_rewards(self.model, batch)
             rewards.append(grouped[valid])
             scores.append(batch["scores"])
             sizes.append(batch["group_sizes"])

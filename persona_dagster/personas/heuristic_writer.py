@@ -25,7 +25,8 @@ def _frequent(counts: Counter[str], n_memories: int, limit: int) -> list[str]:
 
 
 def _top_pages(facts: EvidenceFacts, service: str) -> list[str]:
-    pages = Counter({split_page_token(p)[1]: n for p, n in facts.pages.items() if split_page_token(p)[0] == service})
+    split = {split_page_token(p): n for p, n in facts.pages.items()}
+    pages = Counter({page: n for (owner, page), n in split.items() if owner == service})
     return [page for page, _ in pages.most_common(MAX_PAGES)]
 
 
@@ -34,7 +35,10 @@ def _capitalised(text: str) -> str:
 
 
 def write_persona(evidence: Sequence[IntentMemory]) -> Persona:
-    """'<Intent> user focused on <s1> and <s2>: Works on <intents> with <s (pages)>, <frequency>, mostly in the <time>s.'"""
+    """'<Intent> user focused on <s1> and <s2>: Works on <intents> with <s (pages)>, <frequency>, mostly in the <tod>s.'
+
+    Only facts of the evidence are stated, each in the form the claim parser reads back.
+    """
     facts = EvidenceFacts.of(evidence)
     services = _frequent(facts.services, facts.n_memories, MAX_SERVICES)
     intents = _frequent(facts.task_intents, facts.n_memories, MAX_INTENTS) if facts.task_intents else []

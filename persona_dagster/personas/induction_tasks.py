@@ -17,6 +17,8 @@ from persona_dagster.personas.quality import Persona, PersonaScorer, QualityScor
 
 @dataclass(frozen=True)
 class InductionTask:
+    """What the policy is asked to write for one cluster, and what its answer is scored against."""
+
     user_id: str
     cluster_id: str
     evidence_ids: tuple[str, ...]
@@ -38,6 +40,11 @@ def teacher_personas(memories: Sequence[IntentMemory], clusters: Sequence[Memory
 def policy_corpus(memories: Sequence[IntentMemory], teachers: Sequence[Persona]) -> list[str]:
     """Texts the policy tokenizer is trained on."""
     return [m.text for m in memories] + [p.text for p in teachers]
+
+
+def sft_examples(tasks: Sequence[InductionTask]) -> list[tuple[str, str]]:
+    """(prompt, teacher persona) pairs: the supervised data of the initial policy π0."""
+    return [(t.prompt, t.teacher.text) for t in tasks]
 
 
 def induction_tasks(

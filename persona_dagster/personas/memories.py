@@ -57,7 +57,10 @@ class TemplateSummarizer:
 
 
 def template_summary(memory: IntentMemory) -> str:
-    """'On 2026-01-03 08:10-08:25 used cost-explorer (overview) and billing (invoices) for cost management, 7 actions.'"""
+    """'On 2026-01-03 08:10-08:25 used billing (invoices) and budgets (alerts) for cost management, 7 actions.'
+
+    The 'service (page, ...)' notation is the one the claim parser reads back.
+    """
     used = join_list([service_phrase(s, p) for s, p in services_with_pages(memory.services, memory.pages)])
     # A service-sourced intent is the service itself; repeating it adds nothing.
     purpose = f" for {memory.intent}" if memory.is_task else ""

@@ -35,7 +35,9 @@ class MemoryCluster:
     silhouette: float | None
 
 
-def choose_clusters(vectors: np.ndarray, params: ClusteringParams = ClusteringParams()) -> tuple[np.ndarray, float | None]:
+def choose_clusters(
+    vectors: np.ndarray, params: ClusteringParams = ClusteringParams()
+) -> tuple[np.ndarray, float | None]:
     """(labels, silhouette) of the best k in [1, k_max]; k=1 unless some k>=2 passes both thresholds."""
     n = len(vectors)
     best_labels, best_score = np.zeros(n, dtype=int), None

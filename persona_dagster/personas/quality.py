@@ -47,6 +47,8 @@ class Persona:
 
 @dataclass(frozen=True)
 class QualityWeights:
+    """Exponents of the weighted geometric mean (normalised to sum to 1)."""
+
     cohesion: float = 0.20
     alignment: float = 0.25
     truthfulness: float = 0.35
@@ -55,6 +57,8 @@ class QualityWeights:
 
 @dataclass(frozen=True)
 class QualityScore:
+    """The four components and the final score, each in [0, 1]."""
+
     cohesion: float
     alignment: float
     truthfulness: float
@@ -142,19 +146,23 @@ class PersonaScorer:
             self._evidence_cache[key] = (facts, centroid, cohesion(self._cohesion_vectors[rows]))
         return self._evidence_cache[key]
 
-    def claims(self, persona: Persona) -> Claims:
-        return extract_claims(persona.text, self.vocabulary)
+    def claims(self, text: str) -> Claims:
+        return extract_claims(text, self.vocabulary)
 
     def score(self, persona: Persona, other_evidence: Sequence[Sequence[str]] = ()) -> QualityScore:
-        """Score one persona; other_evidence holds the evidence ids of the user's other personas."""
+        """Score one persona; other_evidence holds the evidence ids of the user's other personas.
+
+        Truthfulness checks every claim, the label's included; alignment and specificity read the
+        description, so a label with no description (a truncated persona) scores 0.
+        """
         facts, own_centroid, cohesion_value = self._evidence(persona.evidence_ids)
-        claims = self.claims(persona)
-        description = self.embedder.embed_terms([claims.terms()])[0]
+        described = self.claims(persona.description)
+        description = self.embedder.embed_terms([described.terms()])[0]
         others = [self._evidence(ids)[1] for ids in other_evidence]
         parts = {
             "cohesion": cohesion_value,
             "alignment": alignment(description, own_centroid, others),
-            "truthfulness": truthfulness(claims, facts),
-            "specificity": specificity(claims, facts),
+            "truthfulness": truthfulness(self.claims(persona.text), facts),
+            "specificity": specificity(described, facts),
         }
         return QualityScore(**parts, final=weighted_geometric_mean(parts, self.weights))

@@ -14,6 +14,8 @@ from persona_dagster.personas.policy_tokenizer import decode_completion, encode_
 
 @dataclass(frozen=True)
 class SamplingParams:
+    """K candidates per prompt, drawn with temperature / top-k from a seeded generator."""
+
     k: int = 4
     temperature: float = 1.0
     top_k: int = 0  # 0: sample from the full distribution

@@ -1,0 +1,62 @@
+"""The trl DPOTrainer subclass: groups of K in a batch, the listwise loss, an explicit reference copy."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from datasets import Dataset
+from trl import DPOConfig
+
+from persona_dagster.personas.groupwise_trainer import DataCollatorForGroups, GroupwiseDPOTrainer
+from persona_dagster.personas.policy_model import build_policy, frozen_copy
+from persona_dagster.personas.policy_tokenizer import train_policy_tokenizer
+
+GROUPS = [
+    {"prompt": "Memories: used billing (invoices) Persona:",
+     "completions": ["Cost user: billing (invoices).", "Cost user: ec2 (launch).", "Ops user: vpc (subnets)."],
+     "scores": [0.9, 0.4, 0.1]},
+    {"prompt": "Memories: used ec2 (launch) Persona:",
+     "completions": ["Ops user: ec2 (launch).", "Ops user: billing (invoices)."],
+     "scores": [0.8, 0.2]},
+]
+
+
+def _setup(tmp_path, **config):
+    tokenizer = train_policy_tokenizer([g["prompt"] for g in GROUPS] + [c for g in GROUPS for c in g["completions"]])
+    policy = build_policy(tokenizer, seed=0)
+    args = DPOConfig(output_dir=str(tmp_path), bf16=False, activation_checkpointing=False, report_to="none",
+                     save_strategy="no", disable_tqdm=True, max_length=None, logging_steps=1, dataloader_pin_memory=False,
+                     per_device_train_batch_size=2, **config)
+    return tokenizer, policy, args
+
+
+def test_collator_flattens_groups_best_first() -> None:
+    batch = DataCollatorForGroups(pad_token_id=0)(
+        [{"prompt_ids": [5, 6], "completion_ids": [[7], [8, 9]], "scores": [1.0, 0.0]},
+         {"prompt_ids": [5], "completion_ids": [[9, 9, 9]], "scores": [0.5]}]
+    )
+    assert batch["input_ids"].tolist() == [[5, 6, 7, 0], [5, 6, 8, 9], [5, 9, 9, 9]]
+    assert batch["completion_mask"].tolist() == [[0, 0, 1, 0], [0, 0, 1, 1], [0, 1, 1, 1]]
+    assert batch["group_sizes"].tolist() == [2, 1]
+
+
+def test_a_reference_model_is_required(tmp_path) -> None:
+    tokenizer, policy, args = _setup(tmp_path)
+    with pytest.raises(ValueError, match="ref_model"):
+        GroupwiseDPOTrainer(model=policy, ref_model=None, args=args, train_dataset=Dataset.from_list(GROUPS),
+                            processing_class=tokenizer)
+
+
+def test_training_starts_at_log_k_factorial_and_learns_the_ranking(tmp_path) -> None:
+    tokenizer, policy, args = _setup(tmp_path, learning_rate=3e-3, max_steps=15, beta=0.5)
+    trainer = GroupwiseDPOTrainer(model=policy, ref_model=frozen_copy(policy), args=args,
+                                  train_dataset=Dataset.from_list(GROUPS), processing_class=tokenizer)
+    trainer.train()
+    losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
+    # Policy == reference at step 0: every order is equally likely, mean of log 3! and log 2!.
+    assert math.isclose(losses[0], (math.log(6) + math.log(2)) / 2, rel_tol=1e-4)
+    assert losses[-1] < 0.2 * losses[0]
+    rewards, scores, valid = trainer.group_rewards()
+    assert valid.tolist() == [[True, True, True], [True, True, False]]
+    assert rewards[0, 0] > rewards[0, 1] > rewards[0, 2] and rewards[1, 0] > rewards[1, 1]

@@ -1,0 +1,92 @@
+"""Persona quality: the score's components respond to what they should, and the heuristic writer."""
+
+from __future__ import annotations
+
+import pytest
+
+from persona_dagster.personas.heuristic_writer import write_persona
+from persona_dagster.personas.memories import memories_from_segments
+from persona_dagster.personas.memory_clusters import cluster_memories
+from persona_dagster.personas.memory_features import TermEmbedder
+from persona_dagster.personas.quality import Persona, PersonaScorer, QualityScore
+from persona_dagster.personas.toy_segments import toy_segments
+
+
+@pytest.fixture(scope="module")
+def toy():
+    memories = memories_from_segments(toy_segments(n_users=12, seed=0))
+    embedder = TermEmbedder().fit(memories)
+    clusters = cluster_memories(memories, embedder.embed_memories(memories))
+    return memories, clusters, PersonaScorer(memories, embedder)
+
+
+def _two_persona_user(toy):
+    memories, clusters, scorer = toy
+    own, other = [c for c in clusters if c.user_id == "u00"]
+    by_id = {m.memory_id: m for m in memories}
+    return scorer, own, other, write_persona([by_id[i] for i in own.memory_ids])
+
+
+def test_components_and_final_lie_in_unit_interval(toy) -> None:
+    memories, clusters, scorer = toy
+    by_id = {m.memory_id: m for m in memories}
+    for cluster in clusters:
+        others = [c.memory_ids for c in clusters if c.user_id == cluster.user_id and c is not cluster]
+        score = scorer.score(write_persona([by_id[i] for i in cluster.memory_ids]), others)
+        assert all(0.0 <= v <= 1.0 for v in vars(score).values())
+        assert score.truthfulness == 1.0  # the heuristic writer only states what the evidence supports
+
+
+def test_a_hallucinated_service_lowers_truthfulness_and_the_final_score(toy) -> None:
+    scorer, own, other, persona = _two_persona_user(toy)
+    assert "sagemaker" not in persona.text
+    hallucinated = Persona(persona.label, persona.description.replace(" with ", " with sagemaker (notebooks), ", 1),
+                           persona.evidence_ids)
+    honest, lying = scorer.score(persona, [other.memory_ids]), scorer.score(hallucinated, [other.memory_ids])
+    assert lying.truthfulness < honest.truthfulness
+    assert lying.final < honest.final
+
+
+def test_a_generic_description_scores_below_a_specific_correct_one(toy) -> None:
+    scorer, own, other, persona = _two_persona_user(toy)
+    generic = Persona("Cloud user", "Uses cloud services regularly.", persona.evidence_ids)
+    specific, vague = scorer.score(persona, [other.memory_ids]), scorer.score(generic, [other.memory_ids])
+    assert vague.specificity == 0.0 and specific.specificity > 0.8
+    assert vague.final < specific.final
+
+
+def test_a_description_of_the_other_persona_is_not_aligned(toy) -> None:
+    memories, _, _ = toy
+    scorer, own, other, persona = _two_persona_user(toy)
+    by_id = {m.memory_id: m for m in memories}
+    swapped = write_persona([by_id[i] for i in other.memory_ids])
+    wrong = Persona(swapped.label, swapped.description, own.memory_ids)
+    assert scorer.score(wrong, [other.memory_ids]).alignment < 0.1 < scorer.score(persona, [other.memory_ids]).alignment
+
+
+def test_mixed_evidence_is_less_cohesive(toy) -> None:
+    scorer, own, other, persona = _two_persona_user(toy)
+    mixed = own.memory_ids[: len(own.memory_ids) // 2] + other.memory_ids[: len(other.memory_ids) // 2]
+    pure_score = scorer.score(persona, [other.memory_ids])
+    mixed_score = scorer.score(Persona(persona.label, persona.description, mixed))
+    assert mixed_score.cohesion < pure_score.cohesion
+    assert scorer.score(Persona("x", "y", own.memory_ids[:1])).cohesion == 1.0
+
+
+def test_a_label_without_description_scores_zero(toy) -> None:
+    scorer, own, other, persona = _two_persona_user(toy)
+    truncated = Persona.from_text(persona.label, persona.evidence_ids)
+    assert truncated.description == ""
+    assert scorer.score(truncated, [other.memory_ids]) == QualityScore(
+        cohesion=pytest.approx(scorer.score(persona).cohesion), alignment=0.0, truthfulness=1.0, specificity=0.0,
+        final=0.0,
+    )
+
+
+def test_heuristic_writer_names_intent_services_pages_frequency_and_time(toy) -> None:
+    _, own, _, persona = _two_persona_user(toy)
+    assert persona.label == "Monitoring user focused on cloudwatch and health"
+    assert persona.description.startswith("Works on monitoring with cloudwatch (")
+    assert persona.description.endswith(", daily, mostly in the mornings.")
+    assert persona.evidence_ids == own.memory_ids
+    assert Persona.from_text(persona.text, persona.evidence_ids) == persona
