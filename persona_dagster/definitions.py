@@ -6,6 +6,7 @@ import dagster as dg
 from persona_dagster.defs import resources
 from persona_dagster.defs.automation import definitions as automation
 from persona_dagster.defs.ingest import definitions as ingest
+from persona_dagster.defs.personas import definitions as personas
 from persona_dagster.defs.segments import definitions as segments
 from persona_dagster.defs.sessionbert import definitions as sessionbert
 from persona_dagster.defs.warehouse import definitions as warehouse
@@ -16,6 +17,7 @@ defs = dg.Definitions.merge(
     automation.defs,
     sessionbert.defs,
     segments.defs,
+    personas.defs,
     # Steps run in the run's own process: one import of torch/dbt per run, not per step, and the
     # DuckDB writer pool serializes the steps anyway.
     dg.Definitions(resources=resources.build_resources(), executor=dg.in_process_executor),

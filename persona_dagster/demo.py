@@ -40,6 +40,7 @@ DEMO_MODEL_CONFIG = {
     "next_activity_model": {"epochs": 2},
     "next_activity_evaluation": {"epochs": 1, "max_sessions": 2500, "ablation_max_sessions": 1000},
     "recommendation_evaluation": {"finetune_epochs": 1},
+    **{name: {"max_users": 30} for name in ("persona_policy", "induced_personas", "persona_induction_evaluation")},
 }
 
 

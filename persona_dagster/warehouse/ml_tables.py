@@ -23,6 +23,18 @@ create table if not exists ml.user_persona_assignments (
     persona_probability double not null, cluster_probability double not null, similarity double not null,
     segmentation_version varchar not null, sessionbert_version varchar not null
 );
+create table if not exists ml.intent_memories (
+    memory_id varchar not null, user_id varchar not null, session_key varchar not null, intent varchar not null,
+    intent_source varchar not null, start_ts timestamp not null, end_ts timestamp not null, n_actions integer not null,
+    services varchar[] not null, pages varchar[] not null, event_ids varchar[] not null, text varchar not null,
+    as_of_date date not null
+);
+create table if not exists ml.induced_personas (
+    user_id varchar not null, cluster_id varchar not null, label varchar not null, description varchar not null,
+    evidence_memory_ids varchar[] not null, cohesion double not null, alignment double not null,
+    truthfulness double not null, specificity double not null, final_score double not null,
+    policy_version varchar not null
+);
 create table if not exists ml.service_recommendations (
     user_id varchar not null, as_of_date date not null, rank integer not null, service varchar not null,
     n_recommended integer not null, weight double not null, model_version varchar not null

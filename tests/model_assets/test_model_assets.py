@@ -50,8 +50,8 @@ def built(tmp_path_factory):
 
     graph = defs.resolve_asset_graph()
     daily = {k for k in graph.materializable_asset_keys if graph.get(k).partitions_def is not None}
-    marts = {k for k in graph.materializable_asset_keys if k.path[-1] in ("user_personas", "service_recommendations")
-             and k.path[0] == "marts"}
+    marts = {k for k in graph.materializable_asset_keys if k.path[-1] in ("user_personas", "service_recommendations",
+                                                                           "induced_personas") and k.path[0] == "marts"}
     with data_dir(root):
         from persona_dagster.defs.materialize import materialize_days
 
@@ -145,3 +145,27 @@ def test_recommendation_report_scores_the_model_beside_both_baselines(built):
         assert 0.0 <= split[name]["hit@3"] <= split[name]["hit@5"] <= 1.0
     assert {row["embedding"] for row in report["clustering"]} == {"sessionbert", "tfidf"}
     assert report["tailoring"][-1]["persona_tag"] == "all"
+
+
+def test_induced_personas_cite_real_memories_and_carry_their_scores(built):
+    rows = query(built, """select user_id, label, evidence_memory_ids, truthfulness, final_score, policy_version
+                           from marts.induced_personas""")
+    assert rows and len({r[0] for r in rows}) == 8
+    segments = {r[0]: r[1] for r in query(built, "select segment_id, user_id from marts.intent_segments")}
+    for user, label, evidence, truthfulness, final, _ in rows:
+        assert label and evidence and all(segments[m] == user for m in evidence), "evidence is the user's own"
+        assert 0.0 <= truthfulness <= 1.0 and 0.0 <= final <= 1.0
+    assert len({r[5] for r in rows}) == 1
+
+
+def test_persona_report_compares_writers_against_popularity(built):
+    report = json.loads((built / "reports" / "persona_induction.json").read_text())
+    writers = {row["writer"]: row for row in report["writers"]}
+    assert set(writers) == {"popularity", "heuristic_writer", "pi0", "pi_theta"}
+    assert all(0.0 <= row["hit@10"] <= 1.0 for row in writers.values())
+    assert all(0.0 <= writers[w]["mean"] <= 1.0 for w in ("heuristic_writer", "pi0", "pi_theta"))
+    client = mlflow.MlflowClient(sqlite_tracking_uri(built / "mlflow.db"))
+    (run,) = client.search_runs([client.get_experiment_by_name("personas").experiment_id],
+                                "attributes.run_name = 'persona_policy'")
+    assert {"pi0_mean", "pi_theta_mean", "heuristic_writer_mean"} <= set(run.data.metrics)
+    assert client.search_model_versions("name = 'persona_policy'")

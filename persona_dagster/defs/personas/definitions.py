@@ -1,0 +1,6 @@
+import dagster as dg
+
+from persona_dagster.defs.personas.assets import induced_personas, intent_memories, persona_policy
+from persona_dagster.defs.personas.evaluation import persona_induction_evaluation
+
+defs = dg.Definitions(assets=[intent_memories, persona_policy, induced_personas, persona_induction_evaluation])
