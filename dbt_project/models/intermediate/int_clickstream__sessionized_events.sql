@@ -1,9 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_window('event_date') }}",
-    on_schema_change='fail'
-) }}
 {# Each clean event with its session. A given session_id is used as is; events without one
    start a new session after var('session_gap_minutes') of inactivity. Sessions never cross
    midnight UTC (partitions are days), so the key carries the date. #}

@@ -1,9 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_window('event_date') }}",
-    on_schema_change='fail'
-) }}
 {# Context sections of a user's sessions on a day. Daily and monthly sections describe the
    days BEFORE it (the user's previous active day; the look-back window), never the day
    itself, so a session's context cannot leak the activities a model must predict. #}

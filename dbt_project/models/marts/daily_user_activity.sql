@@ -1,10 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_window('event_date') }}",
-    on_schema_change='fail'
-) }}
-
 with usage as (
     select * from {{ ref('int_users__daily_service_usage') }}
     where {{ in_window('event_date') }}

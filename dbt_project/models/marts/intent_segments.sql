@@ -1,9 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_window('event_date') }}",
-    on_schema_change='fail'
-) }}
 {# Intent segments: runs of contiguous events in a session with the same intent
    (gaps-and-islands). The intent is the activity's task from the activity->task map
    (an exact service+page entry wins over a whole-service entry), else the service. #}

@@ -1,9 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_window('event_date') }}",
-    on_schema_change='fail'
-) }}
 {# The flattened SessionBERT input of each session, exactly as
    persona_dagster.sequences.format_session_sequence writes it: activities in time order
    separated by [SEP], then the non-empty context sections. #}

@@ -1,10 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_window('event_date') }}",
-    on_schema_change='fail'
-) }}
-
 select
     session_key,
     any_value(user_id) as user_id,

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {# First and last use of each service per user over all loaded days. Rebuilt whole from the
    small daily usage table, so a re-delivered day corrects first-use dates too. #}
 

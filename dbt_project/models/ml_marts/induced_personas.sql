@@ -1,4 +1,4 @@
-{{ config(materialized='table', schema='marts', tags=['ml_mart']) }}
+{{ config(tags=['ml_mart']) }}
 
 with personas as (
     select * from {{ source('ml', 'induced_personas') }}

@@ -1,4 +1,4 @@
-{{ config(materialized='table', schema='marts', tags=['ml_mart']) }}
+{{ config(tags=['ml_mart']) }}
 {# Each user's latest top-5 new services, with how many of their last 8 sessions voted for each
    and the user's persona. #}
 

@@ -1,4 +1,4 @@
-{{ config(materialized='table', schema='marts', tags=['ml_mart']) }}
+{{ config(tags=['ml_mart']) }}
 {# Each user's current persona: the latest daily assignment (nearest centroid of the segmentation). #}
 
 with assignments as (

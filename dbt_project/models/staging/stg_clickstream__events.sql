@@ -1,10 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_window('event_date') }}",
-    on_schema_change='fail'
-) }}
-
 with checked as (
     select * from {{ ref('stg_clickstream__events_checked') }}
     where quarantine_reason is null

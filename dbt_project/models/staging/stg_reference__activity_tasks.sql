@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 with source as (
     select * from {{ source('raw', 'activity_tasks') }}
 ),

@@ -1,6 +1,5 @@
 """Persona induction as assets: memories per day, the policy (π0 by SFT, πθ by groupwise DPO), personas."""
 
-import contextlib
 import dataclasses
 import json
 import tempfile
@@ -8,7 +7,6 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-import torch
 from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition
@@ -24,6 +22,7 @@ from persona_dagster.personas.memories import memories_frame, memories_from_segm
 from persona_dagster.personas.policy_model import build_policy, load_policy, save_policy
 from persona_dagster.personas.policy_sft import SFTParams, supervised_finetune
 from persona_dagster.personas.sampling import SamplingParams
+from persona_dagster.sessionbert.device import cpu_threads as torch_threads
 from persona_dagster.settings import data_paths
 from persona_dagster.tracking import log_curve, register_model_dir
 from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_rows, replace_window
@@ -33,16 +32,6 @@ INTENT_SEGMENTS = dg.AssetKey(["marts", "intent_segments"])
 GPU_TAGS = {"persona_dagster/gpu": "true"}
 MEMORY_COLUMNS = ["memory_id", "user_id", "session_key", "intent", "intent_source", "start_ts", "end_ts",
                   "n_actions", "services", "pages", "event_ids", "text"]
-
-
-@contextlib.contextmanager
-def torch_threads(n: int):
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def read_memories(con, max_users: int | None = None):
