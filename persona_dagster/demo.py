@@ -38,7 +38,8 @@ def prepare_dagster_home(paths: DataPaths) -> Path:
 DEMO_MODEL_CONFIG = {
     "sessionbert_mlm": {"epochs": 2},
     "next_activity_model": {"epochs": 2},
-    "next_activity_evaluation": {"epochs": 1, "max_sessions": 2500, "ablation_max_sessions": 1000},
+    "next_activity_evaluation": {"epochs": 3, "max_sessions": 2500, "ablation_max_sessions": 600,
+                                 "ablation_preset": "small"},
     "recommendation_evaluation": {"finetune_epochs": 1},
     **{name: {"max_users": 30} for name in ("persona_policy", "induced_personas", "persona_induction_evaluation")},
 }
