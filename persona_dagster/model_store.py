@@ -62,3 +62,14 @@ def current(store_root: Path, name: str) -> StoredModel:
 
 def current_metadata(store_root: Path, name: str) -> dict:
     return json.loads((Path(store_root) / name / "current.json").read_text())
+
+
+def previous_model_with_tokenizer(store_root: Path, name: str, tokenizer_version: str, preset: str) -> StoredModel | None:
+    """The current model when it was trained with this tokenizer and preset: retraining warm-starts from it."""
+    pointer = Path(store_root) / name / "current.json"
+    if not pointer.exists():
+        return None
+    facts = json.loads(pointer.read_text())
+    if facts.get("tokenizer_version") != tokenizer_version or facts.get("preset") != preset:
+        return None
+    return current(store_root, name)

@@ -169,3 +169,15 @@ def test_persona_report_compares_writers_against_popularity(built):
                                 "attributes.run_name = 'persona_policy'")
     assert {"pi0_mean", "pi_theta_mean", "heuristic_writer_mean"} <= set(run.data.metrics)
     assert client.search_model_versions("name = 'persona_policy'")
+
+
+def test_retraining_with_the_same_vocabulary_warm_starts_from_the_current_model(built):
+    before = current(built / "models", "sessionbert").version
+    with data_dir(built):
+        from persona_dagster.defs.materialize import materialize_days
+        from pipeline_fixtures import TINY_MODELS
+
+        results = materialize_days(DAY1, DAY3, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
+                                   selection={dg.AssetKey("sessionbert_mlm")}, asset_config=TINY_MODELS)
+    (event,) = _materializations(results, "sessionbert_mlm")
+    assert event.metadata["warm_started_from"].value == before

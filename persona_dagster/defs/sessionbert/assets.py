@@ -12,7 +12,7 @@ from persona_dagster.defs.metadata import image, table
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.sessionbert.config import EvaluationConfig, TrainingConfig
-from persona_dagster.model_store import current, publish
+from persona_dagster.model_store import current, previous_model_with_tokenizer, publish
 from persona_dagster.plots import line_plot
 from persona_dagster.reports import write_report
 from persona_dagster.sessionbert.embed import embed_texts, load_encoder
@@ -89,13 +89,17 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
     tokenizer = load_tokenizer(tokenizer_dir.path)
     sessions = _sessions(warehouse, config.max_sessions)
     # Checkpoints live under a folder named after the tokenizer and config: an interrupted run resumes.
-    work = paths.models / "work" / f"mlm-{tokenizer_dir.version}-{config.preset}-{config.max_len}-{config.epochs}-{len(sessions)}"
+    warm_start = previous_model_with_tokenizer(paths.models, "sessionbert", tokenizer_dir.version, config.preset)
+    work = paths.models / "work" / (f"mlm-{tokenizer_dir.version}-{config.preset}-{config.max_len}-{config.epochs}-"
+                                    f"{len(sessions)}-{warm_start.version if warm_start else 'scratch'}")
     with mlflow.start_run("sessionbert", run_name="sessionbert_mlm", tags={"asset": "sessionbert_mlm"}):
         import mlflow as ml
 
-        ml.log_params({**config.model_dump(), "sessions": len(sessions), "tokenizer_version": tokenizer_dir.version})
+        ml.log_params({**config.model_dump(), "sessions": len(sessions), "tokenizer_version": tokenizer_dir.version,
+                       "warm_start_from": warm_start.version if warm_start else "scratch"})
         result = pretrain_mlm(
             list(sessions["sequence"]), tokenizer, work, config.train_config(), preset=config.preset,
+            init_from=warm_start.path if warm_start else None,
             on_log=lambda step, metrics: ml.log_metrics({k: float(v) for k, v in metrics.items()}, step=step),
         )
         ml.log_metrics({"heldout_mlm_loss": result.heldout_loss, "heldout_perplexity": result.heldout_perplexity,
@@ -103,7 +107,8 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
         # Ship the tokenizer with the weights: one directory is a complete, loadable model.
         tokenizer.save_pretrained(result.model_dir)
         stored = publish(result.model_dir, paths.models, "sessionbert",
-                         extra={"tokenizer_version": tokenizer_dir.version, "max_len": config.max_len})
+                         extra={"tokenizer_version": tokenizer_dir.version, "max_len": config.max_len,
+                                "preset": config.preset})
         registered = register_model_dir(stored.path, "sessionbert")
     plot = line_plot({"train MLM loss": result.train.loss_curve}, paths.artifacts / "plots" / "sessionbert_mlm_loss.png",
                      "SessionBERT masked-LM loss", "step", "loss")
@@ -112,6 +117,7 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
         "heldout_perplexity": float(result.heldout_perplexity), "heldout_mlm_loss": float(result.heldout_loss),
         "train_steps": result.train.steps, "tokens_per_s": float(result.train.tokens_per_second),
         "resumed_from_step": result.train.resumed_from_step or 0, "loss_curve": image(plot, "MLM loss"),
+        "warm_started_from": warm_start.version if warm_start else "scratch",
     })
 
 
