@@ -37,6 +37,7 @@ def prepare_dagster_home(paths: DataPaths) -> Path:
 # assets' own (larger) defaults, and a GPU takes the 'base-gpu' preset.
 DEMO_MODEL_CONFIG = {
     "sessionbert_mlm": {"epochs": 2},
+    "generic_bert_mlm": {"epochs": 1, "max_sessions": 3000},
     "next_activity_model": {"epochs": 2},
     "next_activity_evaluation": {"epochs": 3, "max_sessions": 2500, "ablation_max_sessions": 600,
                                  "ablation_preset": "small"},

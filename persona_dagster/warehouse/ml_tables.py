@@ -13,6 +13,9 @@ create table if not exists ml.user_segments (
     user_id varchar not null, cluster integer not null, segmentation_version varchar not null,
     sessionbert_version varchar not null, as_of_date date not null
 );
+create table if not exists ml.baseline_segments (
+    user_id varchar not null, method varchar not null, cluster integer not null, k integer not null
+);
 create table if not exists ml.persona_map (
     cluster integer not null, persona_tag varchar not null, probability double not null,
     probabilities varchar not null, mapped_share double not null, top_activities varchar not null,

@@ -38,6 +38,7 @@ TINY_TRAINING = {"preset": "tiny", "epochs": 2, "max_sessions": 2000, "batch_siz
 TINY_MODELS = {
     "session_tokenizer": TINY_TRAINING,
     "sessionbert_mlm": TINY_TRAINING,
+    "generic_bert_mlm": TINY_TRAINING,
     "next_activity_model": TINY_TRAINING,
     "next_activity_evaluation": {"preset": "tiny", "epochs": 1, "max_sessions": 400, "ablation_max_sessions": 200,
                                  "ablation_lengths": [64, 128]},

@@ -143,7 +143,7 @@ def test_recommendation_report_scores_the_model_beside_both_baselines(built):
     assert split["seen_days"] == 1 and split["scored_users"] > 0
     for name in ("sessionbert", "popularity", "item_knn"):
         assert 0.0 <= split[name]["hit@3"] <= split[name]["hit@5"] <= 1.0
-    assert {row["embedding"] for row in report["clustering"]} == {"sessionbert", "tfidf"}
+    assert {row["embedding"] for row in report["clustering"]} == {"sessionbert", "generic_bert", "tfidf"}
     assert report["tailoring"][-1]["persona_tag"] == "all"
 
 

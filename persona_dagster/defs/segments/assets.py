@@ -12,7 +12,11 @@ from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.segments.config import SegmentsConfig
 from persona_dagster.defs.segments.inputs import reference_maps
-from persona_dagster.defs.sessionbert.assets import user_embeddings
+from persona_dagster.defs.sessionbert.assets import generic_bert_mlm, user_embeddings
+from persona_dagster.sessionbert.embed import load_encoder
+from persona_dagster.sessionbert.embed import session_embeddings as embed_sessions
+from persona_dagster.sessionbert.embed import user_embeddings as mean_of_last_sessions
+from persona_dagster.sessionbert.tokenizer import load_tokenizer
 from persona_dagster.model_store import current
 from persona_dagster.segments.clustering import silhouette_sweep
 from persona_dagster.segments.persona_map import cluster_top_activities, map_clusters_to_personas
@@ -29,11 +33,22 @@ REFERENCE = [dg.AssetKey(["staging", "stg_reference__activity_tasks"]),
              dg.AssetKey(["staging", "stg_reference__persona_tasks"])]
 
 
-@dg.asset(deps=[user_embeddings], group_name=GROUP, kinds={"scikitlearn", "mlflow"}, pool=DUCKDB_POOL,
-          automation_condition=retrain_condition())
+def generic_user_vectors(sessions, users: list[str], model_dir) -> np.ndarray:
+    """Users' vectors from the generic-tokenizer BERT, built exactly like SessionBERT's (mean of last 8 sessions)."""
+    from persona_dagster.segments.recent_sessions import last_sessions
+
+    recent = last_sessions(sessions[sessions["user_id"].isin(users)], 8)
+    vectors = embed_sessions(load_encoder(model_dir), load_tokenizer(model_dir), recent)
+    per_user = mean_of_last_sessions(recent, vectors)
+    rows = {u: i for i, u in enumerate(per_user.keys)}
+    return per_user.vectors[[rows[u] for u in users]]
+
+
+@dg.asset(deps=[user_embeddings, generic_bert_mlm], group_name=GROUP, kinds={"scikitlearn", "mlflow"},
+          pool=DUCKDB_POOL, automation_condition=retrain_condition())
 def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, warehouse: DuckDBResource,
                   mlflow: MLflowResource) -> dg.MaterializeResult:
-    """k-means (cosine) on SessionBERT user embeddings, k by silhouette; TF-IDF of the sequences swept beside it."""
+    """k-means (cosine) on SessionBERT user embeddings, k by silhouette; generic BERT and TF-IDF swept beside it."""
     paths = data_paths()
     encoder = current(paths.models, "sessionbert")
     with warehouse.get_connection() as con:
@@ -43,6 +58,8 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
     sweep = silhouette_sweep(vectors, ks, seed=config.seed)
     documents = user_documents(sessions[sessions["user_id"].isin(users)], last_n=8).reindex(users)
     tfidf = silhouette_sweep(tfidf_features(documents)[0], ks, seed=config.seed)
+    generic = silhouette_sweep(generic_user_vectors(sessions, users, current(paths.models, "generic_bert").path),
+                               ks, seed=config.seed)
     stored = save_segmentation(paths.models, sweep.centroids, {"k": sweep.best_k, "sessionbert_version": encoder.version,
                                                                "silhouette": sweep.scores[sweep.best_k]})
     as_of = sessions["event_date"].max()
@@ -53,7 +70,10 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
     with warehouse.get_connection() as con:
         ensure_ml_tables(con)
         replace_rows(con, "user_segments", pd.DataFrame(frame))
-    curves = {"SessionBERT": sweep.scores, "TF-IDF of sequences": tfidf.scores}
+        baselines = pd.concat([pd.DataFrame({"user_id": users, "method": name, "cluster": fit.labels.astype(int),
+                                             "k": fit.best_k}) for name, fit in (("tfidf", tfidf), ("generic_bert", generic))])
+        replace_rows(con, "baseline_segments", baselines)
+    curves = {"SessionBERT": sweep.scores, "generic BERT": generic.scores, "TF-IDF of sequences": tfidf.scores}
     plot = plot_silhouette_curves(curves, paths.artifacts / "plots" / "silhouette.png")
     with mlflow.start_run("segments", run_name="user_segments", tags={"asset": "user_segments"}):
         import mlflow as ml
@@ -63,11 +83,12 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
         for name, scores in curves.items():
             for k, score in scores.items():
                 ml.log_metric(f"silhouette_{name.split()[0].lower().replace('-', '')}", score, step=k)
-        ml.log_metrics({"best_k": sweep.best_k, "tfidf_best_k": tfidf.best_k})
+        ml.log_metrics({"best_k": sweep.best_k, "tfidf_best_k": tfidf.best_k, "generic_best_k": generic.best_k})
         ml.log_artifact(str(plot))
     sizes = np.bincount(sweep.labels)
     return dg.MaterializeResult(metadata={
         "k": sweep.best_k, "silhouette": float(sweep.scores[sweep.best_k]), "tfidf_k": tfidf.best_k,
+        "generic_bert_k": generic.best_k,
         "users": len(users), "segmentation_version": stored.version,
         "silhouette_curves": image(plot, "silhouette by k"),
         "cluster_sizes": table([{"cluster": c, "users": int(n)} for c, n in enumerate(sizes)]),

@@ -13,7 +13,7 @@ from persona_dagster.defs.metadata import table
 from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.segments.assets import persona_map, user_segments
-from persona_dagster.defs.segments.config import RecommendationEvaluationConfig, SegmentsConfig
+from persona_dagster.defs.segments.config import RecommendationEvaluationConfig
 from persona_dagster.defs.segments.inputs import adoption, reference_maps, services_by_persona, true_main_personas
 from persona_dagster.defs.segments.serving import persona_assignments, service_recommendations, session_top_services
 from persona_dagster.defs.sessionbert.assets import sessionbert_mlm
@@ -21,13 +21,11 @@ from persona_dagster.model_store import current
 from persona_dagster.reports import write_report
 from persona_dagster.segments.baselines import item_knn_recommendations, popularity_recommendations
 from persona_dagster.segments.cluster_quality import label_agreement, persona_tag_accuracy
-from persona_dagster.segments.clustering import silhouette_sweep
 from persona_dagster.segments.metrics import hit_at_k, persona_tailoring_share
 from persona_dagster.segments.persona_map import cluster_top_activities, map_clusters_to_personas
 from persona_dagster.segments.recent_sessions import last_sessions
 from persona_dagster.segments.recommend import recommend_new_services
 from persona_dagster.segments.splits import evaluation_set
-from persona_dagster.segments.tfidf_features import tfidf_features, user_documents
 from persona_dagster.sessionbert.examples import next_activity_examples
 from persona_dagster.sessionbert.finetune import finetune_next_activity
 from persona_dagster.sessionbert.tokenizer import load_tokenizer
@@ -72,8 +70,8 @@ def split_scores(sessions, adopted, seen_days: int, encoder, cfg: Recommendation
             **{name: _hits(recs, split.targets) for name, recs in recommenders.items()}}
 
 
-def clustering_scores(con, sessions: pd.DataFrame, truth: dict[str, str], config: SegmentsConfig) -> list[dict]:
-    """ARI/NMI against true main personas and persona-tag accuracy, for SessionBERT and TF-IDF clusters."""
+def clustering_scores(con, sessions: pd.DataFrame, truth: dict[str, str]) -> list[dict]:
+    """ARI/NMI against true main personas and persona-tag accuracy, for SessionBERT, generic BERT and TF-IDF clusters."""
     segments = con.execute("select user_id, cluster from ml.user_segments order by user_id").df()
     tags = con.execute("""select user_id, persona_tag from ml.user_persona_assignments
                           qualify row_number() over (partition by user_id order by as_of_date desc) = 1""").df()
@@ -83,15 +81,16 @@ def clustering_scores(con, sessions: pd.DataFrame, truth: dict[str, str], config
              **label_agreement(segments.set_index("user_id").loc[users, "cluster"], [truth[u] for u in users]),
              "persona_tag_accuracy": persona_tag_accuracy(dict(zip(tags["user_id"], tags["persona_tag"])),
                                                           truth).accuracy}]
-    documents = user_documents(sessions[sessions["user_id"].isin(users)], last_n=8).reindex(users)
-    ks = [k for k in range(config.k_min, config.k_max + 1) if k < len(users)]
-    tfidf = silhouette_sweep(tfidf_features(documents)[0], ks, seed=config.seed)
-    labelled = sessions.merge(pd.DataFrame({"user_id": users, "cluster": tfidf.labels}), on="user_id")
-    mapping = map_clusters_to_personas(cluster_top_activities(labelled["activities"], labelled["cluster"]),
-                                       activity_tasks, personas)
-    tfidf_tags = {u: mapping.clusters[c].tag for u, c in zip(users, tfidf.labels)}
-    rows.append({"embedding": "tfidf", "k": tfidf.best_k, **label_agreement(tfidf.labels, [truth[u] for u in users]),
-                 "persona_tag_accuracy": persona_tag_accuracy(tfidf_tags, truth).accuracy})
+    baselines = con.execute("select user_id, method, cluster, k from ml.baseline_segments").df()
+    for method, group in baselines.groupby("method", sort=True):
+        group = group[group["user_id"].isin(users)].set_index("user_id").loc[users]
+        labelled = sessions.merge(group["cluster"].reset_index(), on="user_id")
+        mapping = map_clusters_to_personas(cluster_top_activities(labelled["activities"], labelled["cluster"]),
+                                           activity_tasks, personas)
+        tags = {u: mapping.clusters[c].tag for u, c in zip(users, group["cluster"])}
+        rows.append({"embedding": method, "k": int(group["k"].iloc[0]),
+                     **label_agreement(group["cluster"].tolist(), [truth[u] for u in users]),
+                     "persona_tag_accuracy": persona_tag_accuracy(tags, truth).accuracy})
     return rows
 
 
@@ -112,7 +111,7 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
         n_days = sessions["event_date"].nunique()
         splits = [split_scores(sessions, adopted, d, encoder, config) for d in config.seen_days if d < n_days]
         truth = true_main_personas(paths.ground_truth)
-        clustering = clustering_scores(con, sessions, truth, config) if truth else []
+        clustering = clustering_scores(con, sessions, truth) if truth else []
         latest = con.execute("""select r.user_id, r.service from ml.service_recommendations r
                                 qualify r.as_of_date = max(r.as_of_date) over (partition by r.user_id)""").df()
         tags = con.execute("""select user_id, persona_tag from ml.user_persona_assignments

@@ -122,6 +122,33 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
 
 
 @dg.asset(
+    deps=[SESSION_SEQUENCES], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
+    automation_condition=retrain_condition(),
+)
+def generic_bert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
+                     mlflow: MLflowResource) -> dg.MaterializeResult:
+    """The paper's 'BERT-base' comparison: same size and training, but a generic word-level tokenizer on the raw text."""
+    paths = data_paths()
+    sessions = _sessions(warehouse, config.max_sessions)
+    texts = list(sessions["sequence"])
+    tokenizer = train_tokenizer(texts, config.vocab_size, "generic")
+    with tempfile.TemporaryDirectory() as work, mlflow.start_run(
+        "sessionbert", run_name="generic_bert_mlm", tags={"asset": "generic_bert_mlm"}
+    ):
+        import mlflow as ml
+
+        ml.log_params({**config.model_dump(), "sessions": len(sessions), "tokenizer": "generic"})
+        result = pretrain_mlm(texts, tokenizer, Path(work) / "mlm", config.train_config(), preset=config.preset)
+        ml.log_metrics({"heldout_perplexity": result.heldout_perplexity, "tokens_per_s": result.train.tokens_per_second})
+        tokenizer.save_pretrained(result.model_dir)
+        stored = publish(result.model_dir, paths.models, "generic_bert", extra={"preset": config.preset})
+    return dg.MaterializeResult(metadata={
+        "version": stored.version, "vocab_size": len(tokenizer), "heldout_perplexity": float(result.heldout_perplexity),
+        "train_steps": result.train.steps,
+    })
+
+
+@dg.asset(
     deps=[sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
     automation_condition=retrain_condition(),
 )

@@ -1,6 +1,7 @@
 import dagster as dg
 
 from persona_dagster.defs.sessionbert.assets import (
+    generic_bert_mlm,
     next_activity_evaluation,
     next_activity_model,
     session_embeddings,
@@ -9,5 +10,5 @@ from persona_dagster.defs.sessionbert.assets import (
     user_embeddings,
 )
 
-defs = dg.Definitions(assets=[session_tokenizer, sessionbert_mlm, next_activity_model, next_activity_evaluation,
+defs = dg.Definitions(assets=[session_tokenizer, sessionbert_mlm, generic_bert_mlm, next_activity_model, next_activity_evaluation,
                               session_embeddings, user_embeddings])
