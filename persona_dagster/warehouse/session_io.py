@@ -25,9 +25,10 @@ def read_sessions(
         where.append("event_date < ?")
         params.append(end)
     clause = f"where {' and '.join(where)}" if where else ""
-    sql = f"select {SESSION_COLUMNS} from marts.session_sequences {clause} order by session_start, session_key"
-    if latest is not None:
-        sql = f"select * from ({sql.replace('order by session_start, session_key', 'order by session_start desc, session_key desc')} limit {int(latest)}) order by session_start, session_key"
+    # The most recent N (newest first, limited), handed back oldest first like every other read.
+    newest = "" if latest is None else f"order by session_start desc, session_key desc limit {int(latest)}"
+    sql = (f"select * from (select {SESSION_COLUMNS} from marts.session_sequences {clause} {newest}) "
+           "order by session_start, session_key")
     frame = con.execute(sql, params).df()
     # Plain dates, so callers compare with datetime.date partition days without surprises.
     frame["event_date"] = pd.to_datetime(frame["event_date"]).dt.date

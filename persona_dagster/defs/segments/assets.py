@@ -4,6 +4,7 @@ import json
 
 import dagster as dg
 import numpy as np
+import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.automation.conditions import retrain_condition
@@ -21,6 +22,7 @@ from persona_dagster.model_store import current
 from persona_dagster.segments.clustering import silhouette_sweep
 from persona_dagster.segments.persona_map import cluster_top_activities, map_clusters_to_personas
 from persona_dagster.segments.plots import plot_silhouette_curves
+from persona_dagster.segments.recent_sessions import last_sessions
 from persona_dagster.segments.tfidf_features import tfidf_features, user_documents
 from persona_dagster.segment_store import save_segmentation
 from persona_dagster.settings import data_paths
@@ -35,8 +37,6 @@ REFERENCE = [dg.AssetKey(["staging", "stg_reference__activity_tasks"]),
 
 def generic_user_vectors(sessions, users: list[str], model_dir) -> np.ndarray:
     """Users' vectors from the generic-tokenizer BERT, built exactly like SessionBERT's (mean of last 8 sessions)."""
-    from persona_dagster.segments.recent_sessions import last_sessions
-
     recent = last_sessions(sessions[sessions["user_id"].isin(users)], 8)
     vectors = embed_sessions(load_encoder(model_dir), load_tokenizer(model_dir), recent)
     per_user = mean_of_last_sessions(recent, vectors)
@@ -65,8 +65,6 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
     as_of = sessions["event_date"].max()
     frame = {"user_id": users, "cluster": sweep.labels.astype(int), "segmentation_version": stored.version,
              "sessionbert_version": encoder.version, "as_of_date": as_of}
-    import pandas as pd
-
     with warehouse.get_connection() as con:
         ensure_ml_tables(con)
         replace_rows(con, "user_segments", pd.DataFrame(frame))
@@ -109,8 +107,6 @@ def persona_map(context: dg.AssetExecutionContext, config: SegmentsConfig,
     labelled = sessions.merge(segments, on="user_id")
     top = cluster_top_activities(labelled["activities"], labelled["cluster"], top_n=config.top_activities)
     mapping = map_clusters_to_personas(top, activity_tasks, personas)
-    import pandas as pd
-
     rows = pd.DataFrame([{
         "cluster": int(c.cluster), "persona_tag": c.tag, "probability": c.probability,
         "probabilities": json.dumps(c.probabilities, sort_keys=True), "mapped_share": c.mapped_share,

@@ -14,7 +14,13 @@ from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.segments.assets import persona_map, user_segments
 from persona_dagster.defs.segments.config import RecommendationEvaluationConfig
-from persona_dagster.defs.segments.inputs import adoption, reference_maps, services_by_persona, true_main_personas
+from persona_dagster.defs.segments.inputs import (
+    adoption,
+    latest_persona_tags,
+    reference_maps,
+    services_by_persona,
+    true_main_personas,
+)
 from persona_dagster.defs.segments.serving import persona_assignments, service_recommendations, session_top_services
 from persona_dagster.defs.sessionbert.assets import sessionbert_mlm
 from persona_dagster.model_store import current
@@ -73,14 +79,11 @@ def split_scores(sessions, adopted, seen_days: int, encoder, cfg: Recommendation
 def clustering_scores(con, sessions: pd.DataFrame, truth: dict[str, str]) -> list[dict]:
     """ARI/NMI against true main personas and persona-tag accuracy, for SessionBERT, generic BERT and TF-IDF clusters."""
     segments = con.execute("select user_id, cluster from ml.user_segments order by user_id").df()
-    tags = con.execute("""select user_id, persona_tag from ml.user_persona_assignments
-                          qualify row_number() over (partition by user_id order by as_of_date desc) = 1""").df()
     activity_tasks, personas = reference_maps(con)
     users = [u for u in segments["user_id"] if u in truth]
     rows = [{"embedding": "sessionbert", "k": int(segments["cluster"].nunique()),
              **label_agreement(segments.set_index("user_id").loc[users, "cluster"], [truth[u] for u in users]),
-             "persona_tag_accuracy": persona_tag_accuracy(dict(zip(tags["user_id"], tags["persona_tag"])),
-                                                          truth).accuracy}]
+             "persona_tag_accuracy": persona_tag_accuracy(latest_persona_tags(con), truth).accuracy}]
     baselines = con.execute("select user_id, method, cluster, k from ml.baseline_segments").df()
     for method, group in baselines.groupby("method", sort=True):
         group = group[group["user_id"].isin(users)].set_index("user_id").loc[users]
@@ -114,10 +117,7 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
         clustering = clustering_scores(con, sessions, truth) if truth else []
         latest = con.execute("""select r.user_id, r.service from ml.service_recommendations r
                                 qualify r.as_of_date = max(r.as_of_date) over (partition by r.user_id)""").df()
-        tags = con.execute("""select user_id, persona_tag from ml.user_persona_assignments
-                              qualify row_number() over (partition by user_id order by as_of_date desc) = 1""").df()
-        tailoring = persona_tailoring_share(latest, dict(zip(tags["user_id"], tags["persona_tag"])),
-                                            services_by_persona(con))
+        tailoring = persona_tailoring_share(latest, latest_persona_tags(con), services_by_persona(con))
     split_rows = [{"seen_days": s["seen_days"], "scored_users": s["scored_users"],
                    **{f"{m}_{h}": s[m][h] for m in ("sessionbert", "popularity", "item_knn") for h in ("hit@5", "hit@3")}}
                   for s in splits]

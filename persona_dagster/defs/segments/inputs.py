@@ -38,3 +38,9 @@ def true_main_personas(ground_truth: Path) -> dict[str, str] | None:
         return None
     with open(path, newline="") as fh:
         return {row["user_id"]: row["main_persona"] for row in csv.DictReader(fh)}
+
+
+def latest_persona_tags(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """{user_id: persona tag of their latest daily assignment}."""
+    return dict(con.execute("""select user_id, persona_tag from ml.user_persona_assignments
+                               qualify row_number() over (partition by user_id order by as_of_date desc) = 1""").fetchall())

@@ -13,7 +13,7 @@ from persona_dagster.defs.sessionbert.assets import next_activity_model, user_em
 from persona_dagster.model_store import current
 from persona_dagster.segment_store import load_segmentation
 from persona_dagster.segments.assignment import assign_personas
-from persona_dagster.segments.persona_map import ClusterPersona, PersonaMap
+from persona_dagster.segments.persona_map import ClusterPersona, PersonaMap, tag_personas
 from persona_dagster.segments.recent_sessions import last_sessions
 from persona_dagster.segments.recommend import recommend_new_services, top_services_from_rankings
 from persona_dagster.sessionbert.finetune import predict_topk
@@ -30,7 +30,7 @@ ADOPTION = dg.AssetKey(["marts", "user_service_adoption"])
 
 def _stored_persona_map(con) -> PersonaMap:
     rows = con.execute("select cluster, persona_tag, probability, mapped_share from ml.persona_map").fetchall()
-    clusters = {int(c): ClusterPersona(int(c), tag, tuple(tag.split(" + ")), float(p), {}, {}, float(share))
+    clusters = {int(c): ClusterPersona(int(c), tag, tag_personas(tag), float(p), {}, {}, float(share))
                 for c, tag, p, share in rows}
     return PersonaMap(clusters=clusters, lacking_signal=())
 

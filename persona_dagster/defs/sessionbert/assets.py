@@ -77,6 +77,21 @@ def session_tokenizer(context: dg.AssetExecutionContext, config: TrainingConfig,
     })
 
 
+def _pretrain_logged(ml, texts: list[str], tokenizer, work: Path, config: TrainingConfig, init_from: Path | None = None):
+    """Masked-LM pretraining with its curve and held-out figures in the active MLflow run.
+
+    The tokenizer is saved beside the weights: one directory is a complete, loadable model.
+    """
+    result = pretrain_mlm(
+        texts, tokenizer, work, config.train_config(), preset=config.preset, init_from=init_from,
+        on_log=lambda step, metrics: ml.log_metrics({k: float(v) for k, v in metrics.items()}, step=step),
+    )
+    ml.log_metrics({"heldout_mlm_loss": result.heldout_loss, "heldout_perplexity": result.heldout_perplexity,
+                    "tokens_per_s": result.train.tokens_per_second})
+    tokenizer.save_pretrained(result.model_dir)
+    return result
+
+
 @dg.asset(
     deps=[session_tokenizer], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
     automation_condition=retrain_condition(),
@@ -97,15 +112,8 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
 
         ml.log_params({**config.model_dump(), "sessions": len(sessions), "tokenizer_version": tokenizer_dir.version,
                        "warm_start_from": warm_start.version if warm_start else "scratch"})
-        result = pretrain_mlm(
-            list(sessions["sequence"]), tokenizer, work, config.train_config(), preset=config.preset,
-            init_from=warm_start.path if warm_start else None,
-            on_log=lambda step, metrics: ml.log_metrics({k: float(v) for k, v in metrics.items()}, step=step),
-        )
-        ml.log_metrics({"heldout_mlm_loss": result.heldout_loss, "heldout_perplexity": result.heldout_perplexity,
-                        "tokens_per_s": result.train.tokens_per_second})
-        # Ship the tokenizer with the weights: one directory is a complete, loadable model.
-        tokenizer.save_pretrained(result.model_dir)
+        result = _pretrain_logged(ml, list(sessions["sequence"]), tokenizer, work, config,
+                                  init_from=warm_start.path if warm_start else None)
         stored = publish(result.model_dir, paths.models, "sessionbert",
                          extra={"tokenizer_version": tokenizer_dir.version, "max_len": config.max_len,
                                 "preset": config.preset})
@@ -138,9 +146,7 @@ def generic_bert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, 
         import mlflow as ml
 
         ml.log_params({**config.model_dump(), "sessions": len(sessions), "tokenizer": "generic"})
-        result = pretrain_mlm(texts, tokenizer, Path(work) / "mlm", config.train_config(), preset=config.preset)
-        ml.log_metrics({"heldout_perplexity": result.heldout_perplexity, "tokens_per_s": result.train.tokens_per_second})
-        tokenizer.save_pretrained(result.model_dir)
+        result = _pretrain_logged(ml, texts, tokenizer, Path(work) / "mlm", config)
         stored = publish(result.model_dir, paths.models, "generic_bert", extra={"preset": config.preset})
     return dg.MaterializeResult(metadata={
         "version": stored.version, "vocab_size": len(tokenizer), "heldout_perplexity": float(result.heldout_perplexity),
