@@ -16,12 +16,15 @@ MONTHLY_BILLED = "[monthly_billed_token]"
 CONTEXT_SECTIONS: tuple[str, ...] = (LOCATION, DAILY_PAGE, DAILY_SERVICE, DAILY_BILLED, MONTHLY_BILLED)
 SECTION_TOKENS: tuple[str, ...] = (ACTIVITY, SEP, *CONTEXT_SECTIONS)
 
-_WHITESPACE = re.compile(r"\s+")
+# What dbt's token_part macro folds (RE2's \s plus the activity separator), so Python and SQL agree
+# and 'service;page' always splits back at its one ';'.
+_SEPARATORS = re.compile(r"[\t\n\f\r ;]+")
 
 
 def clean_part(value: str) -> str:
-    """A token part with whitespace folded to '_' so one activity stays one whitespace token."""
-    return _WHITESPACE.sub("_", value.strip())
+    """A token part with whitespace and ';' folded to '_' so one activity stays one whitespace token."""
+    # DuckDB's trim() strips spaces only; strip the same here.
+    return _SEPARATORS.sub("_", value.strip(" "))
 
 
 def activity_token(service: str, page: str) -> str:

@@ -10,11 +10,11 @@
     end
 {%- endmacro %}
 
-{# 'service;page' with whitespace folded to '_' (persona_dagster.sequences.activity_token). #}
+{# 'service;page' with whitespace and ';' folded to '_' (persona_dagster.sequences.activity_token). #}
 {% macro activity_token(service, page) -%}
-    regexp_replace(trim({{ service }}), '\s+', '_', 'g') || ';' || regexp_replace(trim({{ page }}), '\s+', '_', 'g')
+    {{ token_part(service) }} || ';' || {{ token_part(page) }}
 {%- endmacro %}
 
 {% macro token_part(value) -%}
-    regexp_replace(trim({{ value }}), '\s+', '_', 'g')
+    regexp_replace(trim({{ value }}), '[\t\n\f\r ;]+', '_', 'g')
 {%- endmacro %}

@@ -9,6 +9,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
+
+from persona_dagster.errors import NotEnoughData
 from sklearn.preprocessing import normalize
 
 Features = np.ndarray | sp.spmatrix | sp.sparray
@@ -76,6 +78,15 @@ class SilhouetteSweep:
     best_k: int
     labels: np.ndarray
     centroids: np.ndarray
+
+
+def feasible_ks(k_min: int, k_max: int, n_rows: int) -> list[int]:
+    """The k in [k_min, k_max] a silhouette sweep can fit on n_rows (2 <= k < n_rows); NotEnoughData if none."""
+    ks = [k for k in range(max(k_min, 2), k_max + 1) if k < n_rows]
+    if not ks:
+        raise NotEnoughData(f"k-means with a silhouette sweep over k={k_min}..{k_max} needs at least "
+                            f"{max(k_min, 2) + 1} users with embeddings; there are {n_rows}")
+    return ks
 
 
 def silhouette_sweep(

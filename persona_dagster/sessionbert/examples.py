@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from persona_dagster.errors import NotEnoughData
 from persona_dagster.sequences import format_session_sequence
 from persona_dagster.sessionbert.sessions import service_of, session_parts
 
@@ -35,8 +37,29 @@ def next_activity_examples(sessions: pd.DataFrame) -> pd.DataFrame:
 def split_by_time(
     frame: pd.DataFrame, quantile: float = 0.8, cutoff: str | pd.Timestamp | None = None, column: str = "session_start"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(earlier, later): rows before the cutoff (default: the `quantile` of the column) train, the rest test."""
+    """(earlier, later): rows before `cutoff` train, the rest test; without one, the first `quantile` of rows in time.
+
+    Rows sharing a timestamp are ordered by their key columns, so a log whose sessions all start
+    at once still splits (a timestamp quantile would put every row on one side).
+    """
     times = pd.to_datetime(frame[column])
-    edge = pd.Timestamp(cutoff) if cutoff is not None else times.quantile(quantile)
-    earlier = times < edge
+    if cutoff is not None:
+        earlier = (times < pd.Timestamp(cutoff)).to_numpy()
+    else:
+        keys = [c for c in KEY_COLUMNS if c in frame and c != column]
+        order = pd.DataFrame({"_time": times.to_numpy(), **{c: frame[c].to_numpy() for c in keys}})
+        ranked = order.sort_values(["_time", *keys], kind="stable").index.to_numpy()
+        earlier = np.zeros(len(frame), dtype=bool)
+        earlier[ranked[: int(quantile * len(frame))]] = True
     return frame[earlier].reset_index(drop=True), frame[~earlier].reset_index(drop=True)
+
+
+def require_examples(train: pd.DataFrame, test: pd.DataFrame, sessions: int) -> None:
+    """NotEnoughData unless the time split left next-activity examples on both sides."""
+    if len(train) and len(test):
+        return
+    if not len(train) + len(test):
+        raise NotEnoughData(f"next-activity examples need sessions with at least 2 activities; "
+                            f"none of the {sessions} sessions has")
+    raise NotEnoughData(f"the time split leaves {len(train)} training and {len(test)} test next-activity examples "
+                        f"(from {sessions} sessions); both sides need at least one")

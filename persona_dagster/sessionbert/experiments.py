@@ -12,7 +12,7 @@ from transformers import PreTrainedTokenizerFast
 
 from persona_dagster.sessionbert.baselines import MarkovBaseline, PopularityBaseline
 from persona_dagster.sessionbert.evaluate import HEADLINE_METRIC, evaluate_predictions
-from persona_dagster.sessionbert.examples import next_activity_examples
+from persona_dagster.sessionbert.examples import next_activity_examples, require_examples
 from persona_dagster.sessionbert.finetune import MULTI_TASK, finetune_next_activity, predict_next_activity
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.pretrain import PretrainResult, pretrain_mlm
@@ -76,13 +76,20 @@ def baseline_metrics(train_examples: pd.DataFrame, test_examples: pd.DataFrame) 
     }
 
 
+def split_examples(train_sessions: pd.DataFrame, test_sessions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Next-activity examples of each side of a session split; NotEnoughData when a side has none."""
+    train, test = next_activity_examples(train_sessions), next_activity_examples(test_sessions)
+    require_examples(train, test, len(train_sessions) + len(test_sessions))
+    return train, test
+
+
 def run_next_activity_experiment(
     train_sessions: pd.DataFrame, test_sessions: pd.DataFrame, work_dir: str | Path, cfg: ExperimentConfig
 ) -> dict[str, Any]:
     """Tokenizer -> MLM -> multi-task fine-tune -> test metrics, for one configuration."""
     work_dir = Path(work_dir)
+    train_examples, test_examples = split_examples(train_sessions, test_sessions)
     tokenizer, pre = pretrain_stage(train_sessions, work_dir, cfg)
-    train_examples, test_examples = next_activity_examples(train_sessions), next_activity_examples(test_sessions)
     run = finetune_stage(train_examples, test_examples, tokenizer, pre.model_dir, work_dir / "finetune", cfg)
     return run | _pretrain_facts(pre, tokenizer, cfg)
 
@@ -105,7 +112,7 @@ def compare_models(
 ) -> dict[str, Any]:
     """Every comparison on one time split: SessionBERT multi/single-task, generic-tokenizer BERT, baselines."""
     work_dir = Path(work_dir)
-    train_examples, test_examples = next_activity_examples(train_sessions), next_activity_examples(test_sessions)
+    train_examples, test_examples = split_examples(train_sessions, test_sessions)
     tokenizer, pre = pretrain_stage(train_sessions, work_dir / "session", cfg)
     models: dict[str, Any] = {}
     variants = {"sessionbert": MULTI_TASK, "sessionbert_service_only": ("service",), "sessionbert_page_only": ("page",)}

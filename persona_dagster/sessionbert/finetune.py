@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from transformers import BertModel, PreTrainedTokenizerFast
 
+from persona_dagster.errors import NotEnoughData
 from persona_dagster.sessionbert.batching import pad_batch
 from persona_dagster.sessionbert.config import bert_config
 from persona_dagster.sessionbert.device import module_device
@@ -52,6 +53,11 @@ def finetune_next_activity(
     cfg = cfg or TrainConfig()
     out_dir = Path(out_dir)
     vocabs = {t: LabelVocab.build(examples[TASK_TARGETS[t]], min_count=min_label_count) for t in tasks}
+    # A head whose only label is OTHER has nothing to predict (top-k would come back empty).
+    for task, vocab in vocabs.items():
+        if len(vocab) < 2:
+            raise NotEnoughData(f"the {task} head needs a label seen at least {min_label_count} time(s); "
+                                f"{len(examples)} training examples have none")
     targets = {t: vocabs[t].encode(list(examples[TASK_TARGETS[t]])) for t in tasks}
     weights = {t: (task_weights or {}).get(t, 1.0) for t in tasks}
     ids = encode_sessions(tokenizer, list(examples["text"]), cfg.max_len)

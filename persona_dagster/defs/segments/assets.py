@@ -8,6 +8,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.automation.conditions import retrain_condition
+from persona_dagster.defs.failures import fail_on_too_little_data
 from persona_dagster.defs.metadata import image, table
 from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
@@ -19,7 +20,8 @@ from persona_dagster.sessionbert.embed import session_embeddings as embed_sessio
 from persona_dagster.sessionbert.embed import user_embeddings as mean_of_last_sessions
 from persona_dagster.sessionbert.tokenizer import load_tokenizer
 from persona_dagster.model_store import current
-from persona_dagster.segments.clustering import silhouette_sweep
+from persona_dagster.segments.clustering import feasible_ks, silhouette_sweep
+from persona_dagster.segments.activity_labels import label_clusters_by_activity
 from persona_dagster.segments.persona_map import cluster_top_activities, map_clusters_to_personas
 from persona_dagster.segments.plots import plot_silhouette_curves
 from persona_dagster.segments.recent_sessions import last_sessions
@@ -27,6 +29,7 @@ from persona_dagster.segments.tfidf_features import tfidf_features, user_documen
 from persona_dagster.segment_store import save_segmentation
 from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.embedding_store import latest_user_embeddings
+from persona_dagster.warehouse.landed_names import read_landed_names
 from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_rows
 from persona_dagster.warehouse.session_io import read_sessions
 
@@ -54,7 +57,8 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
     with warehouse.get_connection() as con:
         users, vectors = latest_user_embeddings(con, encoder.version)
         sessions = read_sessions(con)
-    ks = [k for k in range(config.k_min, config.k_max + 1) if k < len(users)]
+    with fail_on_too_little_data("user_segments"):
+        ks = feasible_ks(config.k_min, config.k_max, len(users))
     sweep = silhouette_sweep(vectors, ks, seed=config.seed)
     documents = user_documents(sessions[sessions["user_id"].isin(users)], last_n=8).reindex(users)
     tfidf = silhouette_sweep(tfidf_features(documents)[0], ks, seed=config.seed)
@@ -97,20 +101,25 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
           automation_condition=retrain_condition())
 def persona_map(context: dg.AssetExecutionContext, config: SegmentsConfig,
                 warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Each cluster tagged with its most probable persona from its top activities' tasks; ties merge."""
+    """Each cluster tagged with its most probable persona from its top activities' tasks (ties merge), else its top services."""
     with warehouse.get_connection() as con:
         segments = con.execute("select user_id, cluster, segmentation_version from ml.user_segments").df()
         sessions = read_sessions(con)
         activity_tasks, personas = reference_maps(con)
-    if not personas:
-        raise dg.Failure("no persona definitions (raw/persona_tasks is empty): a persona map needs them")
+        landed = read_landed_names(con)
     labelled = sessions.merge(segments, on="user_id")
     top = cluster_top_activities(labelled["activities"], labelled["cluster"], top_n=config.top_activities)
-    mapping = map_clusters_to_personas(top, activity_tasks, personas)
+    landed_top = {c: landed.activity_counts(pairs) for c, pairs in top.items()}
+    # Real logs come without reference inputs: label clusters by what their users do instead.
+    by_definitions = bool(personas and activity_tasks)
+    mapping = (map_clusters_to_personas(top, activity_tasks, personas) if by_definitions
+               else label_clusters_by_activity(landed_top))
     rows = pd.DataFrame([{
         "cluster": int(c.cluster), "persona_tag": c.tag, "probability": c.probability,
-        "probabilities": json.dumps(c.probabilities, sort_keys=True), "mapped_share": c.mapped_share,
-        "top_activities": json.dumps(top[c.cluster][:5]), "segmentation_version": segments["segmentation_version"].iloc[0],
+        "probabilities": json.dumps(c.probabilities, sort_keys=True, ensure_ascii=False), "mapped_share": c.mapped_share,
+        "top_activities": json.dumps([{"service": s, "page": p, "count": n} for s, p, n in landed_top[c.cluster][:5]],
+                                     ensure_ascii=False),
+        "segmentation_version": segments["segmentation_version"].iloc[0],
     } for c in mapping.clusters.values()])
     with warehouse.get_connection() as con:
         ensure_ml_tables(con)
@@ -121,5 +130,5 @@ def persona_map(context: dg.AssetExecutionContext, config: SegmentsConfig,
         "persona_map": table(rows[["cluster", "persona_tag", "probability", "mapped_share", "top_activities"]]
                              .to_dict("records")),
         "personas_lacking_signal": dg.MetadataValue.json(list(mapping.lacking_signal)),
-        "clusters": len(rows),
+        "clusters": len(rows), "labels": "persona definitions" if by_definitions else "top services and pages",
     })

@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition
+from persona_dagster.defs.failures import fail_on_too_little_data
 from persona_dagster.defs.metadata import image, table
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.defs.resources import MLflowResource
@@ -16,7 +17,7 @@ from persona_dagster.model_store import current, previous_model_with_tokenizer, 
 from persona_dagster.plots import line_plot
 from persona_dagster.reports import write_report
 from persona_dagster.sessionbert.embed import embed_texts, load_encoder
-from persona_dagster.sessionbert.examples import next_activity_examples, split_by_time
+from persona_dagster.sessionbert.examples import next_activity_examples, require_examples, split_by_time
 from persona_dagster.sessionbert.experiments import ExperimentConfig, compare_models, length_ablation
 from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity
 from persona_dagster.sessionbert.evaluate import evaluate_predictions
@@ -164,8 +165,11 @@ def next_activity_model(context: dg.AssetExecutionContext, config: TrainingConfi
     paths = data_paths()
     encoder = current(paths.models, "sessionbert")
     tokenizer = load_tokenizer(encoder.path)
-    examples = next_activity_examples(_sessions(warehouse, config.max_sessions))
+    sessions = _sessions(warehouse, config.max_sessions)
+    examples = next_activity_examples(sessions)
     train, test = split_by_time(examples, quantile=0.8)
+    with fail_on_too_little_data("next_activity_model"):
+        require_examples(train, test, len(sessions))
     work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}"
     with mlflow.start_run("sessionbert", run_name="next_activity_model", tags={"asset": "next_activity_model"}):
         import mlflow as ml
@@ -225,10 +229,11 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
     ):
         import mlflow as ml
 
-        comparison = compare_models(train, test, Path(work) / "compare", base)
-        ablation = length_ablation(small_train, small_test, Path(work) / "ablation",
-                                   dataclasses.replace(base, preset=config.ablation_preset),
-                                   lengths=config.ablation_lengths)
+        with fail_on_too_little_data("next_activity_evaluation"):
+            comparison = compare_models(train, test, Path(work) / "compare", base)
+            ablation = length_ablation(small_train, small_test, Path(work) / "ablation",
+                                       dataclasses.replace(base, preset=config.ablation_preset),
+                                       lengths=config.ablation_lengths)
         rows = _comparison_rows(comparison)
         for row in rows:
             ml.log_metrics({f"{row['model']}_{k}": float(v) for k, v in row.items() if k != "model"})
