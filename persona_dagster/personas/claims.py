@@ -1,14 +1,29 @@
-"""Claims a persona text makes: services, pages, intents, frequencies, counts and times of day."""
+"""Claims a persona text makes: names (services, pages, tasks, unknown products), dates and habits.
+
+The text may be the heuristic writer's 'service (page, ...)' notation or fluent prose from a language
+model; both are read the same way (persona_dagster.personas.mentions). A product-like name the
+catalogue does not know is a claim too, and one no evidence can support: a hallucination is never free.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from persona_dagster.personas.evidence import DAILY, NIGHT, OCCASIONALLY, TIMES_OF_DAY, WEEKLY
 from persona_dagster.personas.memories import IntentMemory
 from persona_dagster.personas.memory_features import intent_term, page_term, service_term
+from persona_dagster.personas.mentions import (
+    NameIndex,
+    Token,
+    compact,
+    name_parts,
+    stem,
+    take_stem_bags,
+    take_unknown_entities,
+    tokenize,
+)
 from persona_dagster.personas.notation import SERVICE_PAGES_PATTERN, page_token, split_list, split_page_token
 
 FREQUENCY_WORDS: dict[str, str] = {
@@ -19,12 +34,18 @@ FREQUENCY_WORDS: dict[str, str] = {
 TIME_OF_DAY_WORDS: dict[str, str] = {
     **{word: name for name in TIMES_OF_DAY for word in (name, f"{name}s")}, "night": NIGHT, "nights": NIGHT,
 }
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _COUNT_PATTERN = re.compile(r"\b(\d+)\s+times\b")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+_LIST_WORDS = frozenset({"and", "or"})
 
 
 @dataclass(frozen=True)
 class ClaimVocabulary:
-    """Names a claim can refer to: every service, page and task intent seen in any memory."""
+    """Names a claim can refer to: every service, page and task intent seen in any memory (the catalogue)."""
 
     services: frozenset[str]
     pages: frozenset[str]
@@ -39,10 +60,20 @@ class ClaimVocabulary:
         pages = frozenset(p for m in memories for p in m.pages)
         return cls(frozenset(services), pages, frozenset(m.intent for m in memories if m.is_task))
 
+    def extended(self, services: Iterable[str] = (), pages: Iterable[str] = (),
+                 task_intents: Iterable[str] = ()) -> ClaimVocabulary:
+        """Also know names no memory mentions (e.g. the reference activity -> task map)."""
+        return ClaimVocabulary(self.services | set(services), self.pages | set(pages),
+                               self.task_intents | set(task_intents))
+
 
 @dataclass(frozen=True)
 class Claims:
-    """What a text asserts; each set member is one checkable claim."""
+    """What a text asserts; each set member is one checkable claim.
+
+    A page without ';' is a page of no named service (supported by that page of any service);
+    calendar holds ('date', 'YYYY-MM-DD'), ('year', y), ('month', 1-12) and ('weekday', 0-6).
+    """
 
     services: frozenset[str] = field(default_factory=frozenset)
     pages: frozenset[str] = field(default_factory=frozenset)
@@ -50,16 +81,23 @@ class Claims:
     frequencies: frozenset[str] = field(default_factory=frozenset)
     counts: frozenset[int] = field(default_factory=frozenset)
     times_of_day: frozenset[str] = field(default_factory=frozenset)
+    calendar: frozenset[tuple[str, object]] = field(default_factory=frozenset)
+    unknown_entities: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def n_claims(self) -> int:
-        return sum(len(s) for s in (self.services, self.pages, self.task_intents, self.frequencies,
-                                    self.counts, self.times_of_day))
+        return self.n_entities + sum(len(s) for s in (self.frequencies, self.counts, self.times_of_day))
+
+    @property
+    def n_entities(self) -> int:
+        """Named things: services, pages, tasks, dates and names the catalogue does not know."""
+        return sum(len(s) for s in (self.services, self.pages, self.task_intents, self.calendar,
+                                    self.unknown_entities))
 
     def terms(self) -> list[str]:
-        """The named services, pages and intents as embedding terms (see memory_features)."""
+        """The named services, service pages and intents as embedding terms (see memory_features)."""
         return sorted(
-            [service_term(s) for s in self.services] + [page_term(p) for p in self.pages]
+            [service_term(s) for s in self.services] + [page_term(p) for p in self.pages if ";" in p]
             + [intent_term(i) for i in self.task_intents]
         )
 
@@ -73,38 +111,98 @@ def _find_words(text: str, words: dict[str, str]) -> frozenset[str]:
     return frozenset(value for word, value in words.items() if _phrase_pattern(word).search(text))
 
 
-def _take_names(text: str, names: Sequence[str]) -> tuple[str, dict[str, str]]:
-    """Find names longest first, blanking each match so a shorter name cannot match inside it."""
-    found: dict[str, str] = {}
-    for name in sorted(names, key=lambda n: (-len(n), n)):
-        pattern = _phrase_pattern(name)
-        if pattern.search(text):
-            found[name.lower()] = name
-            text = pattern.sub(" ", text)
-    return text, found
+def _word_stems(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(stem(part) for name in names for part in name_parts(name))
+
+
+def _inside(tokens: list[Token], start: int, end: int) -> list[Token]:
+    return [t for t in tokens if start <= t.start and t.end <= end]
+
+
+def _calendar(tokens: list[Token]) -> set[tuple[str, object]]:
+    """Dates, years, months and weekdays the text names ('May' only beside a number: it is also a verb)."""
+    found: set[tuple[str, object]] = set()
+    for i, t in enumerate(tokens):
+        word, claim = t.text.removesuffix("'s"), None
+        if _ISO_DATE.match(word):
+            claim = ("date", word)
+        elif _YEAR.match(word):
+            claim = ("year", int(word))
+        elif word in MONTHS and (word != "May" or (i + 1 < len(tokens) and tokens[i + 1].text.isdigit())):
+            claim = ("month", MONTHS.index(word) + 1)
+        elif word.lower().removesuffix("s") in WEEKDAYS:
+            claim = ("weekday", WEEKDAYS.index(word.lower().removesuffix("s")))
+        if claim is not None:
+            found.add(claim)
+            t.used = True
+    return found
+
+
+def _notation_pages(text: str, tokens: list[Token], vocabulary: ClaimVocabulary) -> set[str]:
+    """Pages listed as 'service (page, ...)' after a known service; the listed words are used up."""
+    services = {compact(s): s for s in vocabulary.services}
+    pages_by_lower = {p.lower(): p for p in vocabulary.pages}
+    pages = set()
+    for match in SERVICE_PAGES_PATTERN.finditer(text):
+        service = services.get(compact(match.group(1).rstrip(".")))
+        if service is not None:
+            # An unknown page under a known service is still a claim (an unsupported one).
+            tokens_ = (page_token(service, page) for page in split_list(match.group(2)))
+            pages.update(pages_by_lower.get(t.lower(), t) for t in tokens_)
+            for t in _inside(tokens, match.start(2), match.end(2)):
+                t.used = True
+    return pages
+
+
+def _prose_pages(tokens: list[Token], services: list[tuple[str, int, int]], vocabulary: ClaimVocabulary) -> set[str]:
+    """Pages named in prose: multi-word names anywhere, one-word names only right after a service ('RDS instances')."""
+    by_name: dict[str, set[str]] = {}
+    for token in vocabulary.pages:
+        by_name.setdefault(split_page_token(token)[1], set()).add(token)
+    multi = NameIndex(n for n in by_name if len(name_parts(n)) > 1)
+    single = NameIndex(n for n in by_name if len(name_parts(n)) == 1)
+    pages = set()
+    mentioned = {name for name, _, _ in services}
+    for name, first, _ in multi.take(tokens):
+        owners = {split_page_token(t)[0] for t in by_name[name]}
+        # The page of the service named beside it, or of the only service that has it; else of no named one.
+        named = [s for s in mentioned if s in owners]
+        owner = named[0] if len(named) == 1 else (next(iter(owners)) if len(owners) == 1 else "")
+        pages.add(page_token(owner, name) if owner else name)
+    for service, _, last in services:
+        j = last + 1
+        while j < len(tokens) and tokens[j].sentence == tokens[last].sentence:
+            if tokens[j].text.lower() in _LIST_WORDS:
+                j += 1
+                continue
+            page = None if tokens[j].used else single.lookup([tokens[j]])
+            if page is None:
+                break
+            tokens[j].used = True
+            pages.add(page_token(service, page))
+            j += 1
+    return pages
 
 
 def extract_claims(text: str, vocabulary: ClaimVocabulary) -> Claims:
-    """Parse a persona text; pages are claimed only as 'service (page, ...)' after a known service."""
+    """Parse a persona text: names first (longest, most specific first), then unknown product-like names."""
+    tokens = tokenize(text)
     lowered = text.lower()
-    services_by_lower = {s.lower(): s for s in vocabulary.services}
-    pages_by_lower = {p.lower(): p for p in vocabulary.pages}
-    pages = set()
-    for match in SERVICE_PAGES_PATTERN.finditer(lowered):
-        service = services_by_lower.get(match.group(1).rstrip("."))
-        if service is not None:
-            # An unknown page under a known service is still a claim (an unsupported one).
-            tokens = (page_token(service, page) for page in split_list(match.group(2)))
-            pages.update(pages_by_lower.get(t.lower(), t) for t in tokens)
-    # Page names may collide with service names; only the text outside page lists names services.
-    outside = SERVICE_PAGES_PATTERN.sub(lambda m: f"{m.group(1)} ", lowered)
-    outside, intents = _take_names(outside, sorted(vocabulary.task_intents))
-    _, services = _take_names(outside, sorted(vocabulary.services))
+    pages = _notation_pages(text, tokens, vocabulary)
+    calendar = _calendar(tokens)
+    # Task names before services: 'cost management' is a task even where 'cost' is a service.
+    intents = {name for name, _, _ in NameIndex(vocabulary.task_intents).take(tokens)}
+    services = NameIndex(vocabulary.services).take(tokens)
+    pages |= _prose_pages(tokens, services, vocabulary)
+    intents |= take_stem_bags(tokens, vocabulary.task_intents - intents)
+    known = {split_page_token(p)[1] for p in vocabulary.pages} | vocabulary.services | vocabulary.task_intents
     return Claims(
-        services=frozenset(services.values()),
+        services=frozenset(name for name, _, _ in services),
         pages=frozenset(pages),
-        task_intents=frozenset(intents.values()),
+        task_intents=frozenset(intents),
         frequencies=_find_words(lowered, FREQUENCY_WORDS),
         counts=frozenset(int(n) for n in _COUNT_PATTERN.findall(lowered)),
         times_of_day=_find_words(lowered, TIME_OF_DAY_WORDS),
+        calendar=frozenset(calendar),
+        unknown_entities=frozenset(take_unknown_entities(text, tokens, _word_stems(known))),
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from persona_dagster.personas.memories import IntentMemory
 
@@ -36,6 +37,7 @@ class EvidenceFacts:
     active_days: int
     span_days: int
     times_of_day: Counter[str]
+    dates: frozenset[dt.date] = field(default_factory=frozenset)
 
     @classmethod
     def of(cls, memories: Sequence[IntentMemory]) -> EvidenceFacts:
@@ -48,6 +50,7 @@ class EvidenceFacts:
             active_days=len(dates),
             span_days=(dates[-1] - dates[0]).days + 1 if dates else 0,
             times_of_day=Counter(time_of_day(m.start_ts.hour) for m in memories),
+            dates=frozenset(dates),
         )
 
     @property

@@ -8,6 +8,11 @@ truthfulness and cohesion for free, ranking it above partly right personas. Trut
 most because the method's hard rule is "no claim without evidence"; alignment and specificity say
 whether the text is about *this* evidence. Cohesion judges the clustering, not the writing: it is
 the same for every candidate of one cluster, so it scales a prompt's scores without reordering them.
+
+Cheap ways up are closed: claims are read from fluent text as well as from the notation, a name the
+catalogue does not know counts as an unsupported claim (persona_dagster.personas.claim_checks), and
+specificity is discounted by repetition and template boilerplate (persona_dagster.personas.text_quality),
+so neither naming every service twice nor filling in a form scores as specific.
 """
 
 from __future__ import annotations
@@ -17,13 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from persona_dagster.personas.claim_checks import entity_support, hallucination_rate, truthfulness
 from persona_dagster.personas.claims import ClaimVocabulary, Claims, extract_claims
 from persona_dagster.personas.evidence import EvidenceFacts
 from persona_dagster.personas.memories import IntentMemory
 from persona_dagster.personas.memory_features import TermEmbedder, l2_normalise
-
-# A time-of-day claim holds when at least this share of the evidence starts then.
-TIME_OF_DAY_SUPPORT = 1 / 3
+from persona_dagster.personas.text_quality import boilerplate, repetition
 
 
 @dataclass(frozen=True)
@@ -72,26 +76,18 @@ def weighted_geometric_mean(parts: dict[str, float], weights: QualityWeights) ->
     return float(np.prod([value ** (getattr(weights, name) / total) for name, value in parts.items()]))
 
 
-def truthfulness(claims: Claims, facts: EvidenceFacts) -> float:
-    """Share of the claims the evidence supports; a text that claims nothing is not untruthful."""
-    checks = (
-        [s in facts.services for s in claims.services]
-        + [p in facts.pages for p in claims.pages]
-        + [i in facts.task_intents for i in claims.task_intents]
-        + [f == facts.frequency for f in claims.frequencies]
-        + [n == facts.n_memories for n in claims.counts]
-        + [facts.time_of_day_share(t) >= TIME_OF_DAY_SUPPORT for t in claims.times_of_day]
-    )
-    return float(np.mean(checks)) if checks else 1.0
-
-
-def specificity(claims: Claims, facts: EvidenceFacts) -> float:
+def coverage(claims: Claims, facts: EvidenceFacts) -> float:
     """Share of the evidence's services and task intents the text names, each weighted by its support."""
     support = facts.services + facts.task_intents
     total = sum(support.values())
     named = sum(n for item, n in facts.services.items() if item in claims.services)
     named += sum(n for item, n in facts.task_intents.items() if item in claims.task_intents)
     return named / total if total else 0.0
+
+
+def specificity(claims: Claims, facts: EvidenceFacts, text: str = "") -> float:
+    """Coverage of the evidence, discounted by the text's repetition and template boilerplate."""
+    return coverage(claims, facts) * (1.0 - repetition(text)) * (1.0 - boilerplate(text))
 
 
 def cohesion(vectors: np.ndarray) -> float:
@@ -149,6 +145,14 @@ class PersonaScorer:
     def claims(self, text: str) -> Claims:
         return extract_claims(text, self.vocabulary)
 
+    def entity_support(self, persona: Persona) -> tuple[int, int]:
+        """(named entities, unsupported ones) in the persona's label and description."""
+        return entity_support(self.claims(persona.text), self._evidence(persona.evidence_ids)[0])
+
+    def hallucination_rate(self, persona: Persona) -> float:
+        """Share of the entities the persona names that its evidence does not support (0 if it names none)."""
+        return hallucination_rate(self.claims(persona.text), self._evidence(persona.evidence_ids)[0])
+
     def score(self, persona: Persona, other_evidence: Sequence[Sequence[str]] = ()) -> QualityScore:
         """Score one persona; other_evidence holds the evidence ids of the user's other personas.
 
@@ -163,6 +167,6 @@ class PersonaScorer:
             "cohesion": cohesion_value,
             "alignment": alignment(description, own_centroid, others),
             "truthfulness": truthfulness(self.claims(persona.text), facts),
-            "specificity": specificity(described, facts),
+            "specificity": specificity(described, facts, persona.description),
         }
         return QualityScore(**parts, final=weighted_geometric_mean(parts, self.weights))

@@ -38,3 +38,47 @@ def test_frequencies_counts_and_times_of_day() -> None:
 
 def test_a_generic_text_claims_nothing() -> None:
     assert extract_claims("Uses cloud services.", VOCABULARY).n_claims == 0
+
+
+PROSE_VOCABULARY = ClaimVocabulary(
+    services=frozenset({"maxcompute", "dataworks", "function-compute", "rds", "support"}),
+    pages=frozenset({"maxcompute;jobs", "maxcompute;sql-editor", "rds;slow-queries", "rds;instances"}),
+    task_intents=frozenset({"build_data_pipeline", "manage_databases"}),
+)
+
+
+def test_fluent_text_names_catalogue_items_in_any_case_and_spacing() -> None:
+    claims = extract_claims(
+        "Data engineer who mostly builds pipelines in MaxCompute and Data Works, checks MaxCompute jobs and the "
+        "SQL editor daily, and deploys Function Compute apps.", PROSE_VOCABULARY)
+    assert claims.services == {"maxcompute", "dataworks", "function-compute"}
+    assert claims.task_intents == {"build_data_pipeline"}
+    assert claims.pages == {"maxcompute;jobs", "maxcompute;sql-editor"}
+    assert claims.unknown_entities == frozenset() and claims.frequencies == {"daily"}
+
+
+def test_one_word_names_match_exactly_and_pages_only_beside_their_service() -> None:
+    claims = extract_claims("Supports the team's jobs and manages RDS instances and slow queries.", PROSE_VOCABULARY)
+    assert claims.services == {"rds"}, "'Supports' is not the support service"
+    assert claims.pages == {"rds;instances", "rds;slow-queries"}, "'jobs' beside no service is no page claim"
+
+
+def test_product_like_names_outside_the_catalogue_are_claims() -> None:
+    claims = extract_claims(
+        'Data Pipeline Builder: moves data from Snowflake and BigQuery via dbt_cloud into MaxCompute on EC9 '
+        'hosts, using the "Spend Guardian" plugin and AWS Glue.', PROSE_VOCABULARY)
+    assert claims.unknown_entities == {"Snowflake", "BigQuery", "dbt_cloud", "EC9", "Spend Guardian", "AWS Glue"}
+    assert claims.services == {"maxcompute"} and claims.task_intents == {"build_data_pipeline"}
+    assert claims.n_entities == 8
+
+
+def test_capitals_of_grammar_titles_and_roles_are_not_names() -> None:
+    for text in ("Data Pipeline Builder: Builds pipelines.", "A Machine Learning Practitioner who builds pipelines.",
+                 "DevOps engineer. Checks SQL and API logs."):
+        assert extract_claims(text, PROSE_VOCABULARY).unknown_entities == frozenset(), text
+
+
+def test_dates_months_years_and_weekdays_are_claimed() -> None:
+    claims = extract_claims("Active since March 2025, on 2026-01-03 and on Mondays; may 3 times.", PROSE_VOCABULARY)
+    assert claims.calendar == {("month", 3), ("year", 2025), ("date", "2026-01-03"), ("weekday", 0)}
+    assert claims.counts == {3}

@@ -37,22 +37,78 @@ def test_components_and_final_lie_in_unit_interval(toy) -> None:
         assert score.truthfulness == 1.0  # the heuristic writer only states what the evidence supports
 
 
+# u00's first persona is monitoring: cloudwatch (dashboards, alarms, logs) and health (events), daily mornings.
+FLUENT = "Monitors CloudWatch dashboards, alarms and logs and Health events, every morning."
+
+
+def _fluent(persona: Persona, description: str = FLUENT) -> Persona:
+    return Persona("Monitoring specialist", description, persona.evidence_ids)
+
+
+def test_a_fluent_description_is_read_and_fully_supported(toy) -> None:
+    scorer, own, other, persona = _two_persona_user(toy)
+    fluent = _fluent(persona)
+    claims = scorer.claims(fluent.text)
+    assert claims.services == {"cloudwatch", "health"} and "monitoring" in claims.task_intents
+    assert {"cloudwatch;dashboards", "cloudwatch;alarms", "cloudwatch;logs", "health;events"} <= claims.pages
+    score = scorer.score(fluent, [other.memory_ids])
+    assert score.truthfulness == 1.0 and scorer.hallucination_rate(fluent) == 0.0
+    assert score.specificity > 0.8
+
+
 def test_a_hallucinated_service_lowers_truthfulness_and_the_final_score(toy) -> None:
     scorer, own, other, persona = _two_persona_user(toy)
-    assert "sagemaker" not in persona.text
-    hallucinated = Persona(persona.label, persona.description.replace(" with ", " with sagemaker (notebooks), ", 1),
-                           persona.evidence_ids)
-    honest, lying = scorer.score(persona, [other.memory_ids]), scorer.score(hallucinated, [other.memory_ids])
-    assert lying.truthfulness < honest.truthfulness
-    assert lying.final < honest.final
+    honest = _fluent(persona)
+    # sagemaker is in the catalogue (other users use it), not in this evidence.
+    lying = _fluent(persona, FLUENT.replace(" and Health", ", SageMaker notebooks and Health"))
+    assert "sagemaker" in scorer.claims(lying.text).services
+    assert scorer.score(lying, [other.memory_ids]).truthfulness < scorer.score(honest, [other.memory_ids]).truthfulness
+    assert scorer.score(lying, [other.memory_ids]).final < scorer.score(honest, [other.memory_ids]).final
+
+
+@pytest.mark.parametrize("invented", ["Datadog", "PagerDuty", "Grafana Cloud", "prom_exporter", "EC9"])
+def test_a_hallucinated_name_absent_from_the_catalogue_lowers_truthfulness(toy, invented) -> None:
+    scorer, own, other, persona = _two_persona_user(toy)
+    honest = _fluent(persona)
+    lying = _fluent(persona, FLUENT.replace(" every morning", f" and pipes them into {invented} every morning"))
+    assert scorer.claims(lying.text).unknown_entities == {invented}
+    assert scorer.score(lying, [other.memory_ids]).truthfulness < scorer.score(honest, [other.memory_ids]).truthfulness
+    assert scorer.hallucination_rate(lying) > scorer.hallucination_rate(honest) == 0.0
+    assert scorer.entity_support(lying)[1] == 1
+
+
+def test_an_invented_date_is_an_unsupported_claim(toy) -> None:
+    scorer, own, other, persona = _two_persona_user(toy)
+    dated = _fluent(persona, FLUENT.replace(" every morning", " every morning since March 2019"))
+    assert scorer.score(dated, [other.memory_ids]).truthfulness < 1.0
+    assert scorer.entity_support(dated) == (scorer.entity_support(_fluent(persona))[0] + 2, 2)
 
 
 def test_a_generic_description_scores_below_a_specific_correct_one(toy) -> None:
     scorer, own, other, persona = _two_persona_user(toy)
     generic = Persona("Cloud user", "Uses cloud services regularly.", persona.evidence_ids)
-    specific, vague = scorer.score(persona, [other.memory_ids]), scorer.score(generic, [other.memory_ids])
+    specific, vague = scorer.score(_fluent(persona), [other.memory_ids]), scorer.score(generic, [other.memory_ids])
     assert vague.specificity == 0.0 and specific.specificity > 0.8
     assert vague.final < specific.final
+
+
+@pytest.mark.parametrize("worse", [
+    # The old template's notation, same facts.
+    "Works on monitoring with cloudwatch (dashboards, alarms, logs) and health (events), daily, mostly in the mornings.",
+    # The same fluent facts, stammered.
+    "Monitors CloudWatch CloudWatch dashboards, dashboards, alarms alarms and logs and Health Health events events, "
+    "every morning, every morning.",
+    # Every name twice.
+    "Monitors CloudWatch dashboards, alarms and logs and Health events and monitors CloudWatch dashboards, "
+    "alarms and logs and Health events, every morning.",
+])
+def test_a_templated_or_repetitive_description_scores_below_a_fluent_specific_one(toy, worse) -> None:
+    scorer, own, other, persona = _two_persona_user(toy)
+    fluent, templated = scorer.score(_fluent(persona), [other.memory_ids]), scorer.score(_fluent(persona, worse),
+                                                                                         [other.memory_ids])
+    assert templated.truthfulness == fluent.truthfulness == 1.0, "the facts are the same"
+    assert templated.specificity < fluent.specificity
+    assert templated.final < fluent.final
 
 
 def test_a_description_of_the_other_persona_is_not_aligned(toy) -> None:
