@@ -81,3 +81,10 @@ def persona_tailoring_share(
     table["tailored"] = table["tailored"].astype(int)
     table["share"] = table["tailored"] / table["recommendations"].where(table["recommendations"] > 0)
     return table
+
+
+def per_user_hits(recommendations: pd.DataFrame, targets: Mapping[Hashable, Iterable[str]], k: int) -> list[float]:
+    """1.0 / 0.0 per scored user (sorted), the per-example scores a bootstrap interval resamples."""
+    scored = {u: set(t) for u, t in targets.items() if t}
+    recommended = recommended_sets(recommendations, k)
+    return [float(bool(recommended.get(u, set()) & scored[u])) for u in sorted(scored, key=str)]

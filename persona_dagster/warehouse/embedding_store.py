@@ -122,3 +122,15 @@ def latest_user_embeddings(con: duckdb.DuckDBPyConnection, version: str) -> tupl
     users = [r[0] for r in rows]
     matrix = np.asarray([r[1] for r in rows], dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
     return users, matrix
+
+
+def stored_session_vectors(con: duckdb.DuckDBPyConnection, version: str, end: dt.date | None = None):
+    """SessionVectors of every stored session embedding of this version (days before `end`, when given)."""
+    from persona_dagster.segments.user_vectors import SessionVectors
+
+    frame = con.execute(
+        "select session_key, user_id, event_date, session_start, embedding from embeddings.session_embeddings "
+        "where model_version = ? and (? is null or event_date < ?)", [version, end, end]).df()
+    frame["event_date"] = pd.to_datetime(frame["event_date"]).dt.date
+    vectors = np.stack(frame["embedding"].to_numpy()) if len(frame) else np.zeros((0, 1), np.float32)
+    return SessionVectors(frame.drop(columns="embedding"), vectors)

@@ -40,12 +40,18 @@ create table if not exists ml.induced_personas (
 );
 create table if not exists ml.service_recommendations (
     user_id varchar not null, as_of_date date not null, rank integer not null, service varchar not null,
-    n_recommended integer not null, weight double not null, model_version varchar not null
+    score double not null, reason varchar not null, model_version varchar not null
 );
 """
 
 
 def ensure_ml_tables(con: duckdb.DuckDBPyConnection) -> None:
+    # Recommendations made by the vote rule (n_recommended, weight) are derived data: the recommender
+    # that replaced it writes score and reason, so an old table is dropped and rebuilt by the next run.
+    old = con.execute("select count(*) from information_schema.columns where table_schema = 'ml' "
+                      "and table_name = 'service_recommendations' and column_name = 'n_recommended'").fetchone()[0]
+    if old:
+        con.execute("drop table ml.service_recommendations")
     con.execute(ML_DDL)
 
 

@@ -44,7 +44,8 @@ TINY_MODELS = {
                                  "ablation_lengths": [64, 128]},
     "user_segments": {"k_min": 2, "k_max": 5},
     "persona_map": {"k_min": 2, "k_max": 5},
-    "recommendation_evaluation": {"k_min": 2, "k_max": 5, "seen_days": [1], "finetune_epochs": 1},
+    "recommendation_evaluation": {"k_min": 2, "k_max": 5, "seen_days": [3], "valid_days": 1,
+                                  "finetune_epochs": 1, "encoder_epochs": 1, "encoder_preset": "tiny"},
     **{name: {"max_users": 8, "sft_epochs": 8, "dpo_rounds": 1, "candidates": 4, "eval_samples": 2}
        for name in ("persona_policy", "induced_personas", "persona_induction_evaluation")},
 }

@@ -1,5 +1,6 @@
 """Model assets end to end on a small generated dataset: real training, MLflow, embeddings, personas, recommendations."""
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "foundation"))
-from pipeline_fixtures import DAY1, DAY2, DAY3, data_dir, materialize, query  # noqa: E402
+from pipeline_fixtures import DAY1, data_dir, materialize, query  # noqa: E402
 
 from persona_dagster.model_store import current  # noqa: E402
 from persona_dagster.synth.generator import SynthConfig, generate  # noqa: E402
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.slow
 
 
 NEW_USER = "u-new-arrival"
+# Four days train (the recommendation protocol needs train, validation and test days), a fifth lands late.
+LAST_TRAINED, LATE_DAY = dt.date(2026, 1, 4), dt.date(2026, 1, 5)
 
 
 def _land_a_new_user(root):
@@ -30,22 +33,22 @@ def _land_a_new_user(root):
 
     from persona_dagster.landing.writer import write_day
 
-    day3 = next((root / "landing" / "dt=2026-01-03").glob("*.parquet"))
-    table = pq.read_table(day3)
+    late = next((root / "landing" / f"dt={LATE_DAY}").glob("*.parquet"))
+    table = pq.read_table(late)
     copy = table.filter(pc.equal(table["user_id"], table["user_id"][0]))
     copy = copy.set_column(copy.schema.get_field_index("user_id"), "user_id", pa.array([NEW_USER] * copy.num_rows))
     copy = copy.set_column(copy.schema.get_field_index("event_id"), "event_id",
                            pc.binary_join_element_wise("new-", copy["event_id"], ""))
-    write_day(root / "landing", DAY3, copy, fmt="parquet", name="late-new-user")
+    write_day(root / "landing", LATE_DAY, copy, fmt="parquet", name="late-new-user")
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Days 1-2 through every asset; then day 3 (with a brand-new user) through the daily assets only."""
+    """Days 1-4 through every asset; then day 5 (with a brand-new user) through the daily assets only."""
     root = tmp_path_factory.mktemp("models")
-    generate(SynthConfig(users=30, days=3, seed=5, fmt="parquet"), root)
+    generate(SynthConfig(users=30, days=5, seed=5, fmt="parquet"), root)
     _land_a_new_user(root)
-    materialize(root, DAY1, DAY2, groups=None)
+    materialize(root, DAY1, LAST_TRAINED, groups=None)
     from persona_dagster.definitions import defs
 
     graph = defs.resolve_asset_graph()
@@ -55,7 +58,7 @@ def built(tmp_path_factory):
     with data_dir(root):
         from persona_dagster.defs.materialize import materialize_days
 
-        results = materialize_days(DAY3, DAY3, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
+        results = materialize_days(LATE_DAY, LATE_DAY, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
                                    selection=daily | marts)
     assert all(r.success for r in results)
     return root
@@ -101,7 +104,7 @@ def test_every_session_gets_one_embedding_and_a_rerun_embeds_nothing(built):
     with data_dir(built):
         from persona_dagster.defs.materialize import materialize_days
 
-        results = materialize_days(DAY1, DAY2, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
+        results = materialize_days(DAY1, dt.date(2026, 1, 2), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
                                    selection={dg.AssetKey("session_embeddings")})
     (event,) = [m for m in _materializations(results, "session_embeddings") if m.partition == DAY1.isoformat()]
     assert event.metadata["embedded_now"].value == 0
@@ -140,9 +143,13 @@ def test_recommendations_are_new_services_ranked_from_one(built):
 def test_recommendation_report_scores_the_model_beside_both_baselines(built):
     report = json.loads((built / "reports" / "recommendations.json").read_text())
     (split,) = report["splits"]
-    assert split["seen_days"] == 1 and split["scored_users"] > 0
-    for name in ("sessionbert", "popularity", "item_knn"):
+    assert split["seen_days"] == 3 and split["scored_users"] > 0
+    for name in ("sessionbert", "sessionbert_rule", "popularity", "item_knn"):
         assert 0.0 <= split[name]["hit@3"] <= split[name]["hit@5"] <= 1.0
+        low, high = split[name]["hit@5_ci"]
+        assert low <= split[name]["hit@5"] <= high and split[name]["n"] == split["scored_users"]
+    assert split["protocol"]["learns_from_for_test"] == f"days <= {split['last_seen']}"
+    assert split["chosen_knobs"] and split["validation"]
     assert {row["embedding"] for row in report["clustering"]} == {"sessionbert", "generic_bert", "tfidf"}
     assert report["tailoring"][-1]["persona_tag"] == "all"
 
@@ -177,7 +184,7 @@ def test_retraining_with_the_same_vocabulary_warm_starts_from_the_current_model(
         from persona_dagster.defs.materialize import materialize_days
         from pipeline_fixtures import TINY_MODELS
 
-        results = materialize_days(DAY1, DAY3, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
+        results = materialize_days(DAY1, LATE_DAY, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
                                    selection={dg.AssetKey("sessionbert_mlm")}, asset_config=TINY_MODELS)
     (event,) = _materializations(results, "sessionbert_mlm")
     assert event.metadata["warm_started_from"].value == before

@@ -1,6 +1,6 @@
 {{ config(tags=['ml_mart']) }}
-{# Each user's latest top-5 new services, with how many of their last 8 sessions voted for each
-   and the user's persona. #}
+{# Each user's latest top-5 new services from the adoption recommender, with the evidence behind
+   each (reason) and the user's persona. #}
 
 with recommendations as (
     select * from {{ source('ml', 'service_recommendations') }}
@@ -19,8 +19,8 @@ select
     r.user_id,
     r.rank,
     r.service,
-    r.n_recommended,
-    r.weight as score,
+    r.score,
+    r.reason,
     p.persona,
     r.model_version,
     r.as_of_date

@@ -31,6 +31,14 @@ def adoption(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame
 
 
+def daily_service_usage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """user_id, event_date, service, n_events per user, day and service (names as landed)."""
+    frame = con.execute("select user_id, event_date, service, n_events "
+                        "from intermediate.int_users__daily_service_usage").df()
+    frame["event_date"] = pd.to_datetime(frame["event_date"]).dt.date
+    return frame
+
+
 def true_main_personas(ground_truth: Path) -> dict[str, str] | None:
     """{user_id: main persona} of generated data; None for real logs (no ground truth)."""
     path = Path(ground_truth) / "users.csv"

@@ -8,20 +8,21 @@ from dagster_duckdb import DuckDBResource
 from persona_dagster.defs.automation.conditions import daily_condition
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.defs.segments.assets import persona_map
-from persona_dagster.defs.segments.inputs import adoption
-from persona_dagster.defs.sessionbert.assets import next_activity_model, user_embeddings
-from persona_dagster.model_store import current
+from persona_dagster.defs.segments.inputs import adoption, daily_service_usage
+from persona_dagster.defs.segments.recommender import MODEL_NAME, adoption_recommender
+from persona_dagster.segments.adoption_model import AdoptionInputs, AdoptionRecommender
+from persona_dagster.warehouse.embedding_store import stored_session_vectors
+from persona_dagster.defs.sessionbert.assets import user_embeddings
+from persona_dagster.model_store import current, current_metadata
 from persona_dagster.segment_store import load_segmentation
 from persona_dagster.segments.assignment import assign_personas
 from persona_dagster.segments.persona_map import ClusterPersona, PersonaMap, tag_personas
-from persona_dagster.segments.recent_sessions import last_sessions
-from persona_dagster.segments.recommend import recommend_new_services, top_services_from_rankings
+from persona_dagster.segments.recommend import RECOMMENDATIONS, top_services_from_rankings
 from persona_dagster.sessionbert.finetune import predict_topk
 from persona_dagster.sessionbert.next_activity import NextActivityModel
 from persona_dagster.sessionbert.tokenizer import load_tokenizer
 from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_window
-from persona_dagster.warehouse.session_io import read_sessions
 from persona_dagster.warehouse.window import days_in_window
 
 GROUP = "segments"
@@ -72,47 +73,36 @@ def session_top_services(sessions: pd.DataFrame, model_dir, k: int = 5):
     return top_services_from_rankings(dict(zip(sessions["session_key"], ranked)), k)
 
 
-def recommendations_as_of(sessions: pd.DataFrame, adopted: pd.DataFrame, votes, day) -> pd.DataFrame:
-    """Recommendations for users active on `day`, from their sessions up to it and services used by then."""
-    history = sessions[sessions["event_date"] <= day]
-    active = set(sessions.loc[sessions["event_date"] == day, "user_id"])
-    history = history[history["user_id"].isin(active)]
-    used_rows = adopted[(adopted["first_used_date"] <= day) & adopted["user_id"].isin(active)]
-    used = {u: frozenset(g["service"]) for u, g in used_rows.groupby("user_id")}
-    return recommend_new_services(history, votes, used)
-
-
 @dg.asset(
-    deps=[next_activity_model, ADOPTION], group_name=GROUP, kinds={"pytorch", "duckdb"},
+    deps=[adoption_recommender, user_embeddings, ADOPTION], group_name=GROUP, kinds={"pytorch", "duckdb"},
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
     automation_condition=daily_condition(),
 )
 def service_recommendations(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Top-5 services each active user has not used: votes of the model over their last 8 sessions."""
-    model = current(data_paths().models, "next_activity")
+    """Top-5 services each active user has not used, from the adoption recommender, each with its reason."""
+    models = data_paths().models
+    stored = current(models, MODEL_NAME)
+    model = AdoptionRecommender.load(stored.path)
+    # The vectors of the SessionBERT version the recommender was trained with, whatever is current now.
+    sessionbert_version = current_metadata(models, MODEL_NAME)["sessionbert_version"]
     window = context.partition_time_window
     first, end = window.start.date(), window.end.date()
     with warehouse.get_connection() as con:
         ensure_ml_tables(con)
-        sessions = read_sessions(con, end=end)
-        adopted = adoption(con)
-    days = [d for d in days_in_window(window.start, window.end) if (sessions["event_date"] == d).any()]
-    # Only each active user's last 8 sessions up to a day vote: predict the union of those once.
-    voters = set()
-    for day in days:
-        active = set(sessions.loc[sessions["event_date"] == day, "user_id"])
-        history = sessions[(sessions["event_date"] <= day) & sessions["user_id"].isin(active)]
-        voters |= set(last_sessions(history, 8)["session_key"])
-    needed = sessions[sessions["session_key"].isin(voters)]
-    votes = session_top_services(needed, model.path)
-    frames = [recommendations_as_of(sessions, adopted, votes, day).assign(as_of_date=day) for day in days]
-    result = pd.concat(frames) if frames else pd.DataFrame()
-    if len(result):
-        result = result.rename(columns={"count": "n_recommended"})[
-            ["user_id", "as_of_date", "rank", "service", "n_recommended", "weight"]].assign(model_version=model.version)
+        inputs = AdoptionInputs(daily_service_usage(con), adoption(con),
+                                stored_session_vectors(con, sessionbert_version, end))
+    usage = inputs.usage
+    frames = []
+    for day in days_in_window(window.start, window.end):
+        active = pd.Index(sorted(usage.loc[usage["event_date"] == day, "user_id"].unique()))
+        if len(active):
+            frames.append(model.recommend(inputs, active, day, RECOMMENDATIONS).assign(as_of_date=day))
+    result = pd.concat(frames) if frames else pd.DataFrame(columns=["user_id", "rank", "service", "score", "reason"])
+    result = result.assign(model_version=stored.version)
     with warehouse.get_connection() as con:
         written = replace_window(con, "service_recommendations", result, first, end)
     return dg.MaterializeResult(metadata={
         "recommendations": written, "users": int(result["user_id"].nunique()) if written else 0,
-        "model_version": model.version, "sessions_scored": len(needed),
+        "model_version": stored.version,
+        "short_lists": int((result.groupby("user_id").size() < RECOMMENDATIONS).sum()) if written else 0,
     })

@@ -1,0 +1,1 @@
+"""The one evaluation protocol: time splits, leak guards, bootstrap intervals (Dagster-free)."""

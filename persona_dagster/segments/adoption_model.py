@@ -1,0 +1,214 @@
+"""A recommender trained for the job: which unused services a user takes up next, learnt from rolling cutoffs.
+
+Each training example is (user, cutoff day c): the user's service usage up to c and, when given,
+their SessionBERT vector up to c; the label is the set of services they first use in the next
+`horizon_days` days. The model scores every service (full ranking), services already used are
+masked, and a softmax over the rest is fitted to the adopted set. Because every unused service
+gets a score, a user always receives k recommendations when k unused services exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from persona_dagster.segments.adoption_features import day_cooccurrence, first_uses, service_features, usage_features
+from persona_dagster.segments.frames import as_days
+from persona_dagster.segments.user_vectors import SessionVectors
+
+WEIGHTS_FILE, META_FILE = "adoption.pt", "adoption.json"
+
+
+class NotEnoughHistory(ValueError):
+    """Too few cutoffs or adoptions to train the recommender; the message says how many there are."""
+
+
+@dataclass(frozen=True)
+class AdoptionKnobs:
+    """What validation chooses: inputs (SessionBERT vectors or not), capacity, regularisation, horizon."""
+
+    use_embedding: bool = True
+    hidden: int = 0  # < 0: co-use features only; 0: plus linear per-service scores; > 0: plus an MLP
+    weight_decay: float = 1e-3
+    horizon_days: int = 14
+    epochs: int = 300
+    lr: float = 0.02
+    seed: int = 0
+
+
+@dataclass
+class AdoptionInputs:
+    """What the recommender reads: daily service usage, first uses, and optionally session vectors."""
+
+    usage: pd.DataFrame  # user_id, event_date, service, n_events
+    adoption: pd.DataFrame  # user_id, service, first_used_date
+    vectors: SessionVectors | None = None
+
+    def days(self) -> list[dt.date]:
+        return [d.item() for d in np.unique(as_days(self.usage["event_date"], "usage.event_date"))]
+
+    def features(self, users: pd.Index, services: pd.Index, as_of: dt.date, use_embedding: bool) -> np.ndarray:
+        x = usage_features(self.usage, users, services, as_of)
+        if not use_embedding:
+            return x
+        if self.vectors is None:
+            raise ValueError("these knobs use SessionBERT vectors but none were given")
+        return np.concatenate([x, self.vectors.as_of(users, as_of)], axis=1)
+
+
+def _users_active_by(inputs: AdoptionInputs, day: dt.date) -> pd.Index:
+    days = as_days(inputs.usage["event_date"], "usage.event_date")
+    return pd.Index(sorted(inputs.usage.loc[days <= np.datetime64(day, "D"), "user_id"].unique()), name="user_id")
+
+
+N_SERVICE_FEATURES = 5  # columns of service_features
+
+
+class _ScoreNet(torch.nn.Module):
+    """score[u, s] = w . service_features[u, s] + f(user features)[s]: shared co-use weights plus a per-service net."""
+
+    def __init__(self, n_in: int, n_out: int, hidden: int):
+        super().__init__()
+        self.shared = torch.nn.Linear(N_SERVICE_FEATURES, 1)
+        # hidden < 0: shared co-use weights only; 0: plus per-service linear scores; > 0: plus an MLP.
+        self.user = (None if hidden < 0 else torch.nn.Linear(n_in, n_out) if hidden == 0 else torch.nn.Sequential(
+            torch.nn.Linear(n_in, hidden), torch.nn.GELU(), torch.nn.Linear(hidden, n_out)))
+
+    def forward(self, x: torch.Tensor, per_service: torch.Tensor) -> torch.Tensor:
+        shared = self.shared(per_service).squeeze(-1)
+        return shared if self.user is None else shared + self.user(x)
+
+
+def _net(n_in: int, n_out: int, hidden: int) -> torch.nn.Module:
+    return _ScoreNet(n_in, n_out, hidden)
+
+
+def _per_service(x: np.ndarray, n_services: int, day_sim: np.ndarray) -> torch.Tensor:
+    f = service_features(x, n_services, day_sim)
+    # Standardised per column over the batch: the scale of co-use counts moves with the number of users.
+    return torch.from_numpy((f - f.mean(axis=(0, 1))) / (f.std(axis=(0, 1)) + 1e-6))
+
+
+def _masked_log_softmax(logits: torch.Tensor, used: torch.Tensor) -> torch.Tensor:
+    return torch.log_softmax(logits.masked_fill(used, float("-inf")), dim=1)
+
+
+class AdoptionRecommender:
+    """Fitted scores over a fixed service catalogue, with the co-adoption counts its reasons quote."""
+
+    def __init__(self, services: list[str], knobs: AdoptionKnobs, net: torch.nn.Module,
+                 shift: np.ndarray, scale: np.ndarray, coadoption: np.ndarray, trained_until: dt.date):
+        self.services, self.knobs, self.net = pd.Index(services, name="service"), knobs, net
+        self.shift, self.scale, self.coadoption, self.trained_until = shift, scale, coadoption, trained_until
+
+    @classmethod
+    def fit(cls, inputs: AdoptionInputs, last_day: dt.date, knobs: AdoptionKnobs = AdoptionKnobs()) -> AdoptionRecommender:
+        """Train on every cutoff c < last_day whose label window (c, min(c + horizon, last_day)] has adoptions."""
+        services = pd.Index(sorted(inputs.usage.loc[
+            as_days(inputs.usage["event_date"], "usage.event_date") <= np.datetime64(last_day, "D"), "service"].unique()))
+        xs, useds, ys, per = [], [], [], []
+        for cutoff in [d for d in inputs.days() if d < last_day]:
+            until = min(cutoff + dt.timedelta(days=knobs.horizon_days), last_day)
+            users = _users_active_by(inputs, cutoff)
+            y = first_uses(inputs.adoption, users, services, cutoff, until)
+            keep = y.any(axis=1)
+            if keep.any():
+                x_all = inputs.features(users, services, cutoff, knobs.use_embedding)
+                x = x_all[keep]
+                day_sim = day_cooccurrence(inputs.usage, services, cutoff)
+                per.append(_per_service(x_all, len(services), day_sim)[torch.from_numpy(keep)])
+                xs.append(x)
+                useds.append(x[:, : len(services)] > 0)
+                ys.append(y[keep])
+        n = sum(len(y) for y in ys)
+        if n < 2:
+            raise NotEnoughHistory(
+                f"the recommender needs users who take up a service after some earlier day up to {last_day}: "
+                f"found {n} such (user, day) examples over {len(inputs.days())} days")
+        x, used, y = np.concatenate(xs), np.concatenate(useds), np.concatenate(ys)
+        shift, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+        torch.manual_seed(knobs.seed)
+        net = _net(x.shape[1], len(services), knobs.hidden)
+        xt = torch.from_numpy((x - shift) / scale)
+        used_t, yt, per_t = torch.from_numpy(used), torch.from_numpy(y.astype(np.float32)), torch.cat(per)
+        optimizer = torch.optim.AdamW(net.parameters(), lr=knobs.lr, weight_decay=knobs.weight_decay)
+        for _ in range(knobs.epochs):  # full batch: a few thousand examples at most per day range
+            optimizer.zero_grad()
+            logp = _masked_log_softmax(net(xt, per_t), used_t)
+            loss = -(logp.masked_fill(yt == 0, 0.0) * yt).sum(dim=1).div(yt.sum(dim=1)).mean()
+            loss.backward()
+            optimizer.step()
+        coadoption = used.T.astype(np.int64) @ y.astype(np.int64)  # [used j, adopted s] over the examples
+        return cls(list(services), knobs, net.eval(), shift, scale, coadoption, last_day)
+
+    @classmethod
+    def co_use_only(cls, inputs: AdoptionInputs, last_day: dt.date) -> AdoptionRecommender:
+        """The documented back-off when no (user, day) adoption can be learnt from: item co-use, then popularity."""
+        services = sorted(inputs.usage["service"].unique())
+        knobs = AdoptionKnobs(use_embedding=False, hidden=-1)
+        net = _net(0, len(services), knobs.hidden)
+        with torch.no_grad():
+            net.shared.weight.copy_(torch.tensor([[1.0, 0.0, 0.1, 0.0, 0.0]]))
+            net.shared.bias.zero_()
+        n_inputs = 3 * len(services)
+        return cls(services, knobs, net.eval(), np.zeros(n_inputs, np.float32), np.ones(n_inputs, np.float32),
+                   np.zeros((len(services), len(services)), np.int64), last_day)
+
+    def scores(self, inputs: AdoptionInputs, users: pd.Index, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
+        """([user, service] scores with used services at -inf, [user, service] used mask) as of a day."""
+        # Co-use statistics come from every user active by then, as in training; the rows returned are `users`.
+        everyone = _users_active_by(inputs, as_of).union(users)
+        x_all = inputs.features(everyone, self.services, as_of, self.knobs.use_embedding)
+        rows = everyone.get_indexer(users)
+        x = x_all[rows]
+        used = x[:, : len(self.services)] > 0
+        with torch.no_grad():
+            day_sim = day_cooccurrence(inputs.usage, self.services, as_of)
+            per = _per_service(x_all, len(self.services), day_sim)[torch.from_numpy(rows)]
+            logits = self.net(torch.from_numpy((x - self.shift) / self.scale), per).numpy().astype(np.float64)
+        return np.where(used, -np.inf, logits), used
+
+    def recommend(self, inputs: AdoptionInputs, users: pd.Index, as_of: dt.date, k: int) -> pd.DataFrame:
+        """Rows user_id, rank, service, score, reason: each user's k best unused services, best first."""
+        scores, used = self.scores(inputs, users, as_of)
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        rows = []
+        for i, user in enumerate(users):
+            for rank, s in enumerate(order[i], start=1):
+                if np.isfinite(scores[i, s]):
+                    rows.append((user, rank, self.services[s], float(scores[i, s]), self.reason(used[i], s)))
+        return pd.DataFrame(rows, columns=["user_id", "rank", "service", "score", "reason"])
+
+    def reason(self, used_row: np.ndarray, s: int) -> str:
+        """The evidence a consumer can show: the user's service after which most learners took this one up."""
+        support = np.where(used_row, self.coadoption[:, s], -1)
+        j = int(np.argmax(support)) if used_row.any() else -1
+        if j < 0 or support[j] <= 0:
+            taken = int(self.coadoption[:, s].max(initial=0))
+            return f"taken up by users with similar recent sessions ({taken} similar adoptions in training)"
+        return f"{int(support[j])} users of {self.services[j]} took up {self.services[s]} next"
+
+    def save(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        torch.save(self.net.state_dict(), directory / WEIGHTS_FILE)
+        np.savez(directory / "adoption_arrays.npz", shift=self.shift, scale=self.scale, coadoption=self.coadoption)
+        (directory / META_FILE).write_text(json.dumps({
+            "services": list(self.services), "knobs": asdict(self.knobs), "n_inputs": int(self.shift.size),
+            "trained_until": self.trained_until.isoformat()}, indent=2))
+        return directory
+
+    @classmethod
+    def load(cls, directory: Path) -> AdoptionRecommender:
+        meta = json.loads((directory / META_FILE).read_text())
+        knobs = AdoptionKnobs(**meta["knobs"])
+        net = _net(meta["n_inputs"], len(meta["services"]), knobs.hidden)
+        net.load_state_dict(torch.load(directory / WEIGHTS_FILE, weights_only=True))
+        arrays = np.load(directory / "adoption_arrays.npz")
+        return cls(meta["services"], knobs, net.eval(), arrays["shift"], arrays["scale"], arrays["coadoption"],
+                   dt.date.fromisoformat(meta["trained_until"]))
