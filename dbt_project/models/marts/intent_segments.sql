@@ -34,9 +34,9 @@ islands as (
 ),
 
 first_seen as (
-    select session_key, segment_index, service, activity,
+    select session_key, segment_index, service, page,
         min(event_seq) over (partition by session_key, segment_index, service) as service_first_seq,
-        min(event_seq) over (partition by session_key, segment_index, activity) as activity_first_seq,
+        min(event_seq) over (partition by session_key, segment_index, service, page) as page_first_seq,
         event_seq, event_id
     from islands
 ),
@@ -52,7 +52,7 @@ segments as (
         min(event_ts) as start_ts,
         max(event_ts) as end_ts,
         count(*) as n_actions,
-        count(distinct activity) as n_distinct_pages
+        count(distinct (service, page)) as n_distinct_pages
     from islands
     group by session_key, segment_index
 ),
@@ -62,7 +62,8 @@ lists as (
         session_key,
         segment_index,
         list(service order by service_first_seq) filter (where event_seq = service_first_seq) as services,
-        list(activity order by activity_first_seq) filter (where event_seq = activity_first_seq) as pages,
+        -- 'service;page' with the names as landed (not the activity token), so it joins with the other marts.
+        list(service || ';' || page order by page_first_seq) filter (where event_seq = page_first_seq) as pages,
         list(event_id order by event_seq) as event_ids
     from first_seen
     group by session_key, segment_index
