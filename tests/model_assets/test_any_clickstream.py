@@ -95,10 +95,12 @@ def test_every_service_and_page_in_the_marts_is_named_as_landed(built):
     assert {s for (s,) in memories} <= services
 
 
-@pytest.mark.xfail(strict=True, reason="persona_dagster/defs/segments/serving.py still writes token-form names")
-def test_recommendations_name_services_as_landed(built):
+def test_recommendations_name_services_as_landed_and_only_new_ones(built):
     recommended = {s for (s,) in query(built, "select distinct service from marts.service_recommendations")}
     assert recommended and recommended <= set(PAGES)
+    used = query(built, """select count(*) from marts.service_recommendations r join marts.user_service_adoption a
+                           on a.user_id = r.user_id and a.service = r.service and a.first_used_date <= r.as_of_date""")
+    assert used == [(0,)]
 
 
 def test_one_event_sessions_and_too_few_users_fail_with_the_shortfall(tmp_path):
