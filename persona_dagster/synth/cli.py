@@ -45,6 +45,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="share of users whose events carry no session_id (default %(default)s)",
     )
     parser.add_argument(
+        "--persona-switch-share", type=float, default=_DEFAULTS.persona_switch_share,
+        help="share of users whose main persona switches mid-period, for measuring drift (default %(default)s)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=None, help="data directory (default $PERSONA_DAGSTER_DATA_DIR or ./data)"
     )
     parser.set_defaults(func=run_generate)
@@ -63,6 +67,7 @@ def run_generate(args: argparse.Namespace) -> int:
         corrupt_file=args.corrupt_file,
         session_rate=args.session_rate,
         no_session_id_share=args.no_session_id_share,
+        persona_switch_share=args.persona_switch_share,
     )
     out = args.out or data_dir()
     began = time.perf_counter()
@@ -74,6 +79,7 @@ def run_generate(args: argparse.Namespace) -> int:
         "events": summary["events"],
         "malformed_rows": summary["malformed_rows"],
         "adoptions": summary["adoptions"],
+        "persona_switches": summary["persona_switches"],
         "files": len(summary["paths"]["files"]),
         "seconds": round(time.perf_counter() - began, 2),
     }

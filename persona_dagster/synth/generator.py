@@ -3,7 +3,7 @@
 Layout written under out_dir (the data directory layout of persona_dagster.settings.DataPaths):
   landing/dt=YYYY-MM-DD/events.<fmt>      one file per day (events-000.<fmt>, ... when a day is split)
   reference/{activity_tasks,persona_tasks,personas}.csv   pipeline inputs
-  ground_truth/{users,initial_services,adoptions,malformed,corrupt_files}.csv, events_truth.parquet
+  ground_truth/{users,initial_services,adoptions,persona_switches,malformed,corrupt_files}.csv, events_truth.parquet
                                                           evaluation only (never read by the pipeline)
 Days are simulated in order from per-day random streams, so a run with more days reproduces the
 files of a shorter run with the same seed and knobs, and every file is byte-identical across runs.
@@ -35,8 +35,9 @@ from persona_dagster.synth.malformed import (
     inject_malformed,
     write_corrupt_file,
 )
-from persona_dagster.synth.population import Population, make_population
+from persona_dagster.synth.population import Population, make_population, persona_task_weights
 from persona_dagster.synth.sessions import ClickstreamSimulator, DayEvents, Knobs
+from persona_dagster.synth.switches import plan_switches, switch_rows
 
 OUTPUT_FORMATS: tuple[str, ...] = (*LANDING_FORMATS, "mixed")
 ACTIONS = ("view", "click", "submit", "create")
@@ -46,7 +47,7 @@ _ACTION_CUM = np.cumsum(
 )
 CORRUPT_FILE_NAME = "corrupt-part.parquet"
 # Random streams: [seed, stream, day, ...] keeps each concern independent of the others.
-_POPULATION, _ACTIONS_STREAM, _MALFORMED, _CORRUPT = 0, 2, 3, 4
+_POPULATION, _ACTIONS_STREAM, _MALFORMED, _CORRUPT, _SWITCHES = 0, 2, 3, 4, 5
 
 
 class SynthConfigError(ValueError):
@@ -69,6 +70,7 @@ class SynthConfig:
     adoption_rate: float = 0.25  # chance a session on a task with unused services adopts one
     random_adoption_rate: float = 0.01  # chance a session tries a service outside the user's personas
     multi_task_rate: float = 0.15  # chance a session goes on to a second task
+    persona_switch_share: float = 0.0  # users whose main persona changes on a day in the middle third
     malformed_rate: float = 0.0  # bad rows added per clean row, per file
     corrupt_file: bool = False  # also write one unreadable file on one day
     max_rows_per_file: int = 500_000
@@ -84,7 +86,7 @@ class SynthConfig:
         if not 0 <= self.noise_rate < 0.9:
             raise SynthConfigError(f"noise_rate must be in [0, 0.9), got {self.noise_rate}")
         for name in ("no_session_id_share", "second_persona_share", "adoption_rate", "random_adoption_rate",
-                     "multi_task_rate"):
+                     "multi_task_rate", "persona_switch_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise SynthConfigError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if not 0 <= self.malformed_rate <= 0.5:
@@ -229,6 +231,9 @@ def generate(config: SynthConfig, out_dir: Path | str, catalog: Catalog | None =
         multi_task_rate=config.multi_task_rate,
     )
     sim = ClickstreamSimulator(catalog, population, knobs, config.seed)
+    # Its own random stream: switching some users changes nothing else about the data.
+    switches = plan_switches(catalog, population, config.days, config.persona_switch_share,
+                             np.random.default_rng([config.seed, _SWITCHES]))
     days = [config.start_date + dt.timedelta(days=i) for i in range(config.days)]
     _clear_generated_files(paths, days)
     paths.root.mkdir(parents=True, exist_ok=True)
@@ -242,6 +247,9 @@ def generate(config: SynthConfig, out_dir: Path | str, catalog: Catalog | None =
     staging = Path(tempfile.mkdtemp(prefix=".synth-staging-", dir=paths.root))
     try:
         for day_index, day in enumerate(days):
+            for switch in (s for s in switches if s.day_index == day_index):
+                sim.switch_persona(switch.user, *persona_task_weights(
+                    catalog, switch.to_persona, population.second_persona[switch.user]))
             events = sim.simulate_day(day_index, day)
             columns, session_ids = _day_columns(events, day, day_index, population, sim, config.seed)
             written, bad = _write_day_files(paths, day, day_index, columns, config, staging)
@@ -284,6 +292,9 @@ def generate(config: SynthConfig, out_dir: Path | str, catalog: Catalog | None =
             gt / "initial_services.csv", ["user_id", "service"], population.initial_service_rows(catalog.base_services)
         ),
         "adoptions": _write_csv(gt / "adoptions.csv", ["user_id", "service", "first_date", "first_ts"], adoptions),
+        "persona_switches": _write_csv(gt / "persona_switches.csv", ["user_id", "switch_date", "from_persona",
+                                                                     "to_persona"],
+                                       switch_rows(switches, population, config.start_date)),
         "malformed": _write_csv(gt / "malformed.csv", ["file", "row", "kind"], malformed),
         "corrupt_files": _write_csv(gt / "corrupt_files.csv", ["file", "reason"], corrupt),
         "events_truth": gt / "events_truth.parquet",
@@ -296,6 +307,7 @@ def generate(config: SynthConfig, out_dir: Path | str, catalog: Catalog | None =
         "events_per_day": events_per_day,
         "malformed_rows": len(malformed),
         "adoptions": len(adoptions),
+        "persona_switches": len(switches),
         "paths": {
             "root": str(paths.root),
             "landing": str(paths.landing),

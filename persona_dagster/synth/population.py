@@ -83,6 +83,15 @@ def _normalized(weights: list[float]) -> np.ndarray:
     return arr / arr.sum()
 
 
+def persona_task_weights(catalog: Catalog, main: str, second: str = "") -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """A user's tasks and cumulative weights: the main persona's, plus the second's at SECOND_PERSONA_WEIGHT."""
+    weights = dict(catalog.persona_by_name[main].task_weights)
+    if second:
+        for task, w in catalog.persona_by_name[second].task_weights.items():
+            weights[task] = weights.get(task, 0.0) + SECOND_PERSONA_WEIGHT * w
+    return tuple(weights), tuple(np.cumsum(list(weights.values())).tolist())
+
+
 def make_population(
     catalog: Catalog,
     n_users: int,
@@ -130,16 +139,12 @@ def make_population(
     cum_weights: list[tuple[float, ...]] = []
     initial: list[frozenset[str]] = []
     for i in range(n_users):
-        weights = dict(personas[main_idx[i]].task_weights)
+        second_name = personas[second_idx[i]].name if second_idx[i] >= 0 else ""
+        user_tasks, user_cum = persona_task_weights(catalog, personas[main_idx[i]].name, second_name)
         main_services = catalog.persona_services(personas[main_idx[i]].name)
-        second_services: frozenset[str] = frozenset()
-        if second_idx[i] >= 0:
-            second = personas[second_idx[i]]
-            for task, w in second.task_weights.items():
-                weights[task] = weights.get(task, 0.0) + SECOND_PERSONA_WEIGHT * w
-            second_services = catalog.persona_services(second.name) - main_services
-        tasks.append(tuple(weights))
-        cum_weights.append(tuple(np.cumsum(list(weights.values())).tolist()))
+        second_services = catalog.persona_services(second_name) - main_services if second_name else frozenset()
+        tasks.append(user_tasks)
+        cum_weights.append(user_cum)
         ordered = sorted(main_services) + sorted(second_services)
         chance = [KNOWN_MAIN_SERVICE] * len(main_services) + [KNOWN_SECOND_SERVICE] * len(second_services)
         known = rng.random(len(ordered)) < np.asarray(chance)

@@ -102,13 +102,21 @@ class ClickstreamSimulator:
         # A list beside each set keeps random picks from known services deterministic and cheap.
         self.known_list = [sorted(service_no[s] for s in svcs) for svcs in population.initial_services]
         self.known = [set(k) for k in self.known_list]
-        self.user_tasks = [[idx.task_no[t] for t in tasks] for tasks in population.tasks]
-        self.user_services = [
-            frozenset(s for t in tasks for s in idx.task_services[t]) | idx.base_services for tasks in self.user_tasks
-        ]
+        self.user_tasks: list[list[int]] = [[idx.task_no[t] for t in tasks] for tasks in population.tasks]
+        self.task_weights: list[tuple[float, ...]] = list(population.task_weights)
+        self.user_services = [self._services_of(tasks) for tasks in self.user_tasks]
         self.last_end = [-(10**12)] * len(population)
         self._hour_p = LOCAL_HOUR_WEIGHTS / LOCAL_HOUR_WEIGHTS.sum()
         self._noise_odds = knobs.noise_rate / (1.0 - knobs.noise_rate)
+
+    def _services_of(self, tasks: list[int]) -> frozenset[int]:
+        return frozenset(s for t in tasks for s in self.index.task_services[t]) | self.index.base_services
+
+    def switch_persona(self, u: int, tasks: tuple[str, ...], cum_weights: tuple[float, ...]) -> None:
+        """From the next simulated day on, user u does these tasks (what they know stays known)."""
+        self.user_tasks[u] = [self.index.task_no[t] for t in tasks]
+        self.task_weights[u] = cum_weights
+        self.user_services[u] = self._services_of(self.user_tasks[u])
 
     def simulate_day(self, day_index: int, day: dt.date) -> DayEvents:
         """Simulate every user's sessions on one UTC day; call days in order."""
@@ -170,7 +178,7 @@ class ClickstreamSimulator:
         return _assemble(acts, labels, gaps, session_user, session_start, session_len, adoptions)
 
     def _pick_task(self, u: int, rnd: random.Random, exclude: int = -1) -> int:
-        cum = self.population.task_weights[u]
+        cum = self.task_weights[u]
         tasks = self.user_tasks[u]
         for _ in range(8):
             t = tasks[bisect.bisect_right(cum, rnd.random() * cum[-1])]

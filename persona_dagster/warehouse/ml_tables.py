@@ -38,6 +38,12 @@ create table if not exists ml.induced_personas (
     truthfulness double not null, specificity double not null, final_score double not null,
     policy_version varchar not null
 );
+create table if not exists ml.persona_drift (
+    user_id varchar not null, as_of_date date not null, period_days integer not null, previous_main varchar,
+    current_main varchar, previous_main_share double, current_main_share double, compared boolean not null,
+    main_changed boolean not null, personas_gained varchar[] not null, personas_lost varchar[] not null,
+    evidence_shift double, previous_memories integer not null, current_memories integer not null
+);
 create table if not exists ml.service_recommendations (
     user_id varchar not null, as_of_date date not null, rank integer not null, service varchar not null,
     score double not null, reason varchar not null, model_version varchar not null
