@@ -38,6 +38,11 @@ REFERENCE = [dg.AssetKey(["staging", "stg_reference__activity_tasks"]),
              dg.AssetKey(["staging", "stg_reference__persona_tasks"])]
 
 
+def _json(value) -> str:
+    """JSON that keeps landed names readable (no \\u escapes for non-ASCII letters)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
 def generic_user_vectors(sessions, users: list[str], model_dir) -> np.ndarray:
     """Users' vectors from the generic-tokenizer BERT, built exactly like SessionBERT's (mean of last 8 sessions)."""
     recent = last_sessions(sessions[sessions["user_id"].isin(users)], 8)
@@ -101,7 +106,7 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
           automation_condition=retrain_condition())
 def persona_map(context: dg.AssetExecutionContext, config: SegmentsConfig,
                 warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Each cluster tagged with its most probable persona from its top activities' tasks (ties merge), else its top services."""
+    """Each cluster tagged with the persona its top activities' tasks make most probable, else by its top services."""
     with warehouse.get_connection() as con:
         segments = con.execute("select user_id, cluster, segmentation_version from ml.user_segments").df()
         sessions = read_sessions(con)
@@ -116,9 +121,8 @@ def persona_map(context: dg.AssetExecutionContext, config: SegmentsConfig,
                else label_clusters_by_activity(landed_top))
     rows = pd.DataFrame([{
         "cluster": int(c.cluster), "persona_tag": c.tag, "probability": c.probability,
-        "probabilities": json.dumps(c.probabilities, sort_keys=True, ensure_ascii=False), "mapped_share": c.mapped_share,
-        "top_activities": json.dumps([{"service": s, "page": p, "count": n} for s, p, n in landed_top[c.cluster][:5]],
-                                     ensure_ascii=False),
+        "probabilities": _json(c.probabilities), "mapped_share": c.mapped_share,
+        "top_activities": _json([{"service": s, "page": p, "count": n} for s, p, n in landed_top[c.cluster][:5]]),
         "segmentation_version": segments["segmentation_version"].iloc[0],
     } for c in mapping.clusters.values()])
     with warehouse.get_connection() as con:
