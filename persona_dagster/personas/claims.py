@@ -194,7 +194,7 @@ def extract_claims(text: str, vocabulary: ClaimVocabulary) -> Claims:
     intents = {name for name, _, _ in NameIndex(vocabulary.task_intents).take(tokens)}
     services = NameIndex(vocabulary.services).take(tokens)
     pages |= _prose_pages(tokens, services, vocabulary)
-    intents |= take_stem_bags(tokens, vocabulary.task_intents - intents)
+    intents |= take_stem_bags(tokens, vocabulary.task_intents)
     known = {split_page_token(p)[1] for p in vocabulary.pages} | vocabulary.services | vocabulary.task_intents
     return Claims(
         services=frozenset(name for name, _, _ in services),

@@ -126,19 +126,23 @@ class NameIndex:
 
 
 def take_stem_bags(tokens: Sequence[Token], names: Iterable[str]) -> set[str]:
-    """Names whose content-word stems all occur in one sentence (all but one for 3+ words), in any order."""
+    """Names whose content-word stems all occur in one sentence, in any order ('builds data pipelines').
+
+    A name of 3+ words may miss one, if what is there names no other ('builds pipelines', but not
+    'deploys ML models' for train_ml_model, whose 'ml model' is deploy_ml_model's too).
+    """
+    wanted = {name: {s for p, s in zip(name_parts(name), stems(name)) if p not in STOP_WORDS} for name in names}
     found = set()
-    for name in sorted(names):
-        wanted = [s for p, s in zip(name_parts(name), stems(name)) if p not in STOP_WORDS]
-        if not wanted:
-            continue
-        need = len(wanted) if len(wanted) <= 2 else len(wanted) - 1
-        for sentence in sorted({t.sentence for t in tokens}):
-            free = {stem(t.text) for t in tokens if t.sentence == sentence and not t.used}
-            # Bag words stay free: one verb may serve two tasks ('trains and deploys models').
-            if sum(s in free for s in dict.fromkeys(wanted)) >= need:
+    for sentence in sorted({t.sentence for t in tokens}):
+        free = {stem(t.text) for t in tokens if t.sentence == sentence and not t.used}
+        for name, words in wanted.items():
+            present = words & free
+            if not words or not present:
+                continue
+            unique = not any(present <= other for n, other in wanted.items() if n != name)
+            if present == words or (len(words) >= 3 and len(present) == len(words) - 1 and unique):
+                # Bag words stay free: one verb may serve two tasks ('trains and deploys models').
                 found.add(name)
-                break
     return found
 
 

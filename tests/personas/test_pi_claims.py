@@ -82,3 +82,12 @@ def test_dates_months_years_and_weekdays_are_claimed() -> None:
     claims = extract_claims("Active since March 2025, on 2026-01-03 and on Mondays; may 3 times.", PROSE_VOCABULARY)
     assert claims.calendar == {("month", 3), ("year", 2025), ("date", "2026-01-03"), ("weekday", 0)}
     assert claims.counts == {3}
+
+
+def test_a_task_missing_a_word_is_claimed_only_when_no_sibling_task_fits() -> None:
+    vocabulary = ClaimVocabulary(frozenset(), frozenset(),
+                                 frozenset({"train_ml_model", "deploy_ml_model", "build_data_pipeline"}))
+    assert extract_claims("Ml model trainer: deploys ML models.", vocabulary).task_intents == {"deploy_ml_model"}
+    assert extract_claims("Builds pipelines.", vocabulary).task_intents == {"build_data_pipeline"}
+    assert extract_claims("Trains and deploys ML models.", vocabulary).task_intents == {"train_ml_model",
+                                                                                      "deploy_ml_model"}
