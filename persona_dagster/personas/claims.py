@@ -191,10 +191,12 @@ def extract_claims(text: str, vocabulary: ClaimVocabulary) -> Claims:
     pages = _notation_pages(text, tokens, vocabulary)
     calendar = _calendar(tokens)
     # Task names before services: 'cost management' is a task even where 'cost' is a service.
-    intents = {name for name, _, _ in NameIndex(vocabulary.task_intents).take(tokens)}
+    spans = NameIndex(vocabulary.task_intents).take(tokens)
+    intents = {name for name, _, _ in spans}
     services = NameIndex(vocabulary.services).take(tokens)
     pages |= _prose_pages(tokens, services, vocabulary)
-    intents |= take_stem_bags(tokens, vocabulary.task_intents)
+    in_tasks = [t for _, first, last in spans for t in tokens[first: last + 1]]
+    intents |= take_stem_bags(tokens, vocabulary.task_intents, reusable=in_tasks)
     known = {split_page_token(p)[1] for p in vocabulary.pages} | vocabulary.services | vocabulary.task_intents
     return Claims(
         services=frozenset(name for name, _, _ in services),

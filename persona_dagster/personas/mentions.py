@@ -125,16 +125,17 @@ class NameIndex:
         return found
 
 
-def take_stem_bags(tokens: Sequence[Token], names: Iterable[str]) -> set[str]:
+def take_stem_bags(tokens: Sequence[Token], names: Iterable[str], reusable: Sequence[Token] = ()) -> set[str]:
     """Names whose content-word stems all occur in one sentence, in any order ('builds data pipelines').
 
     A name of 3+ words may miss one, if what is there names no other ('builds pipelines', but not
-    'deploys ML models' for train_ml_model, whose 'ml model' is deploy_ml_model's too).
+    'deploys ML models' for train_ml_model, whose 'ml model' is deploy_ml_model's too). Tokens in
+    `reusable` count though used (words of names of the same kind: 'trains and deploys ML models').
     """
     wanted = {name: {s for p, s in zip(name_parts(name), stems(name)) if p not in STOP_WORDS} for name in names}
     found = set()
     for sentence in sorted({t.sentence for t in tokens}):
-        free = {stem(t.text) for t in tokens if t.sentence == sentence and not t.used}
+        free = {stem(t.text) for t in tokens if t.sentence == sentence and (not t.used or t in reusable)}
         for name, words in wanted.items():
             present = words & free
             if not words or not present:
