@@ -42,7 +42,12 @@ DEMO_MODEL_CONFIG = {
     "next_activity_evaluation": {"epochs": 3, "max_sessions": 2500, "ablation_max_sessions": 600,
                                  "ablation_preset": "small"},
     "recommendation_evaluation": {"finetune_epochs": 1},
-    **{name: {"max_users": 30} for name in ("persona_policy", "induced_personas", "persona_induction_evaluation")},
+    # The pretrained policy (SmolLM2-135M + LoRA) at its tiniest viable CPU budget: a few users, short
+    # prompts and completions, one SFT pass of a few steps, one groupwise-DPO round with K=4.
+    **{name: {"max_users": 3, "heldout_users": 6, "max_tasks": 6, "eval_max_tasks": 10, "max_prompt_tokens": 160,
+              "sft_epochs": 3, "sft_batch_size": 3, "candidates": 4, "dpo_rounds": 1, "max_new_tokens": 40,
+              "eval_samples": 1, "cpu_threads": 2}
+       for name in ("persona_policy", "induced_personas", "persona_induction_evaluation")},
 }
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 from datasets import Dataset
-from transformers import PreTrainedModel, PreTrainedTokenizerFast
+from peft import PeftModel
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from transformers.trainer_callback import PrinterCallback
 from trl import DPOConfig
 
@@ -71,7 +72,7 @@ def ranked_group(completions: Sequence[str], scores: Sequence[float]) -> tuple[l
 
 def sampled_quality(
     policy: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerFast,
+    tokenizer: PreTrainedTokenizerBase,
     tasks: Sequence[InductionTask],
     scorer: PersonaScorer,
     sampling: SamplingParams,
@@ -104,15 +105,27 @@ def _dpo_config(params: GroupwiseParams, round_index: int, output_dir: str) -> D
     )
 
 
+def _undo_trainer_patches(policy: PreTrainedModel) -> None:
+    """Leave the policy as a plain model, so later rounds (and saving) see no trainer state."""
+    base = policy.get_base_model() if isinstance(policy, PeftModel) else policy
+    # DPOTrainer patched forward on the instance with a fused LM head; drop it.
+    base.__dict__.pop("forward", None)
+    if isinstance(policy, PeftModel) and "ref" in policy.peft_config:
+        # The round's frozen reference adapter; the next round copies a fresh one.
+        policy.delete_adapter("ref")
+        policy.set_adapter("default")
+
+
 def train_groupwise_dpo(
     policy: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerFast,
+    tokenizer: PreTrainedTokenizerBase,
     tasks: Sequence[InductionTask],
     scorer: PersonaScorer,
     params: GroupwiseParams = GroupwiseParams(),
     output_dir: str | None = None,
 ) -> list[RoundResult]:
-    """Train the policy in place; each round's reference is a frozen copy of the policy at its start."""
+    """Train the policy in place; each round's reference is the policy frozen at the round's start
+    (a LoRA policy: the frozen backbone with a frozen copy of the adapter)."""
     results = []
     for r in range(params.rounds):
         sampling = replace(params.sampling, seed=params.sampling.seed + _ROUND_SEED_STRIDE * (r + 1))
@@ -123,16 +136,17 @@ def train_groupwise_dpo(
         if not rows:
             results.append(RoundResult(r, mean_quality, 0, [], float("nan")))
             continue
+        lora = isinstance(policy, PeftModel)
         with tempfile.TemporaryDirectory() as scratch:
             trainer = GroupwiseDPOTrainer(
-                model=policy, ref_model=frozen_copy(policy), args=_dpo_config(params, r, output_dir or scratch),
+                model=policy, ref_model=None if lora else frozen_copy(policy),
+                args=_dpo_config(params, r, output_dir or scratch),
                 train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
             )
             trainer.remove_callback(PrinterCallback)
             trainer.train()
             rewards, group_scores, valid = trainer.group_rewards()
-        # DPOTrainer patched forward on the instance; drop it so later rounds patch a clean model.
-        policy.__dict__.pop("forward", None)
+        _undo_trainer_patches(policy)
         losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
         accuracy = float(reward_accuracy(rewards, group_scores, valid).mean())
         results.append(RoundResult(r, mean_quality, len(rows), losses, accuracy))

@@ -9,7 +9,9 @@ from typing import Any
 import torch
 from datasets import Dataset
 from torch.utils.data import DataLoader
+from accelerate.utils import is_peft_model
 from trl import DPOConfig, DPOTrainer
+from trl.trainer.utils import use_adapter
 
 from persona_dagster.personas.listwise_dpo import (
     implicit_rewards,
@@ -40,12 +42,14 @@ class DataCollatorForGroups:
 class GroupwiseDPOTrainer(DPOTrainer):
     """Rows of the dataset are groups: 'prompt', 'completions' (best first) and their quality 'scores'.
 
-    The reference model must be passed: with ref_model=None, DPOTrainer reloads the policy by its
-    config name, which for a model built from a config means reaching for a hub.
+    A fully fine-tuned policy needs an explicit reference: with ref_model=None, DPOTrainer reloads the
+    policy by its config name, which for a model built from a config means reaching for a hub. A
+    LoRA policy (PeftModel) takes none: DPOTrainer adds a frozen 'ref' copy of its adapter on the same
+    frozen backbone, so the reference is the policy at the start of the round without a second model.
     """
 
     def __init__(self, model, ref_model, args: DPOConfig, train_dataset: Dataset, processing_class, **kwargs):
-        if ref_model is None:
+        if ref_model is None and not is_peft_model(model):
             raise ValueError("GroupwiseDPOTrainer needs an explicit frozen ref_model (see policy_model.frozen_copy)")
         kwargs.setdefault("data_collator", DataCollatorForGroups(processing_class.pad_token_id))
         super().__init__(model=model, ref_model=ref_model, args=args, train_dataset=train_dataset,
@@ -82,7 +86,12 @@ class GroupwiseDPOTrainer(DPOTrainer):
         """(implicit rewards, valid), each [groups, K_max]."""
         policy_logps = self._sequence_logps(model, inputs)
         with torch.no_grad():
-            ref_logps = self._sequence_logps(self.ref_model, inputs)
+            if self.ref_model is not None:
+                ref_logps = self._sequence_logps(self.ref_model, inputs)
+            else:
+                unwrapped = self.accelerator.unwrap_model(self.model)
+                with use_adapter(unwrapped, adapter_name="ref" if "ref" in unwrapped.peft_config else None):
+                    ref_logps = self._sequence_logps(self.model, inputs)
         return to_groups(implicit_rewards(policy_logps, ref_logps, self.beta), inputs["group_sizes"])
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):

@@ -1,4 +1,4 @@
-"""The summarization baseline (and SFT teacher): a persona written from a cluster's evidence facts."""
+"""The summarization baseline (and SFT teacher): a natural-language persona written from a cluster's evidence facts."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ MAX_INTENTS = 2
 MAX_PAGES = 2
 # Items seen in fewer memories than this share are noise clicks, not habits.
 MIN_SUPPORT_SHARE = 0.3
+# Task names are verb_object ('review_costs'); these verbs read badly with a plain -s / -er.
+_THIRD_PERSON = {"setup": "sets up"}
+_AGENT = {"setup": "builder", "monitor": "watcher", "protect": "protector"}
+_UNCOUNTABLE = {"access", "data", "security", "ml"}
+_FREQUENCY_PHRASE = {"daily": "almost every day", "weekly": "every week", "occasionally": "now and then"}
 
 
 def _frequent(counts: Counter[str], n_memories: int, limit: int) -> list[str]:
@@ -30,23 +35,66 @@ def _top_pages(facts: EvidenceFacts, service: str) -> list[str]:
     return [page for page, _ in pages.most_common(MAX_PAGES)]
 
 
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def _split_task(task: str) -> tuple[str, list[str]]:
+    verb, *objects = task.split("_")
+    return verb, objects
+
+
+def _plural(word: str) -> str:
+    return word if word in _UNCOUNTABLE or word.endswith("s") else word + "s"
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def _object_phrase(objects: list[str]) -> str:
+    return " ".join([*objects[:-1], _plural(objects[-1])]) if objects else ""
+
+
+def _third_person(verb: str) -> str:
+    if verb in _THIRD_PERSON:
+        return _THIRD_PERSON[verb]
+    return verb + ("es" if verb.endswith(("sh", "ch", "s", "x")) else "s")
+
+
+def _agent(verb: str) -> str:
+    if verb in _AGENT:
+        return _AGENT[verb]
+    return verb + ("r" if verb.endswith("e") else "er")
+
+
+def task_activity(task: str) -> str:
+    """'review_costs' -> 'reviews costs', 'setup_environment' -> 'sets up environments'; 'monitoring' -> 'works on monitoring'."""
+    verb, objects = _split_task(task)
+    if not objects:
+        return f"works on {task}"
+    return " ".join(filter(None, [_third_person(verb), _object_phrase(objects)]))
+
+
+def task_role(task: str) -> str:
+    """'build_data_pipeline' -> 'Data pipeline builder', 'monitoring' -> 'Monitoring user': who does this task."""
+    verb, objects = _split_task(task)
+    role = " ".join([*[_singular(o) for o in objects], _agent(verb)]) if objects else f"{task} user"
+    return role[:1].upper() + role[1:]
 
 
 def write_persona(evidence: Sequence[IntentMemory]) -> Persona:
-    """'<Intent> user focused on <s1> and <s2>: Works on <intents> with <s (pages)>, <frequency>, mostly in the <tod>s.'
+    """'<Role> focused on <s1> and <s2>: <Does task> in <s (pages)> ..., <how often>, mostly in the <tod>.'
 
-    Only facts of the evidence are stated, each in the form the claim parser reads back.
+    Only facts of the evidence are stated: services, pages, tasks, frequency and time of day.
     """
     facts = EvidenceFacts.of(evidence)
     services = _frequent(facts.services, facts.n_memories, MAX_SERVICES)
     intents = _frequent(facts.task_intents, facts.n_memories, MAX_INTENTS) if facts.task_intents else []
-    label = f"{_capitalised(intents[0] if intents else services[0])} user focused on {join_list(services[:2])}"
+    role = task_role(intents[0]) if intents else f"{services[0]} user"
+    label = f"{role[:1].upper() + role[1:]} focused on {join_list(services[:2])}"
     used = join_list([service_phrase(s, _top_pages(facts, s)) for s in services])
-    description = f"Works on {join_list(intents)} with {used}" if intents else f"Uses {used}"
+    doing = join_list([task_activity(i) for i in intents])
+    sentence = f"{doing[:1].upper() + doing[1:]} in {used}" if intents else f"Works in {used}"
     if facts.frequency:
-        description += f", {facts.frequency}"
+        sentence += f", {_FREQUENCY_PHRASE[facts.frequency]}"
+    description = sentence + "."
     if facts.dominant_time_of_day:
-        description += f", mostly in the {facts.dominant_time_of_day}s"
-    return Persona(label, description + ".", tuple(m.memory_id for m in evidence))
+        description += f" Most sessions are in the {facts.dominant_time_of_day}."
+    return Persona(label, description, tuple(m.memory_id for m in evidence))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import numpy as np
 
 from persona_dagster.personas.groupwise_dpo import sampled_quality
@@ -12,6 +14,8 @@ from persona_dagster.personas.induction_tasks import InductionTask, induction_ta
 from persona_dagster.personas.memories import IntentMemory
 from persona_dagster.personas.memory_clusters import MemoryCluster, cluster_memories
 from persona_dagster.personas.memory_features import TermEmbedder
+from persona_dagster.personas.backbone import resolve_backbone
+from persona_dagster.personas.policy_model import PRESETS, AdapterParams, build_policy, pretrained_policy
 from persona_dagster.personas.policy_tokenizer import train_policy_tokenizer
 from persona_dagster.personas.quality import Persona, PersonaScorer
 from persona_dagster.personas.sampling import SamplingParams
@@ -29,15 +33,30 @@ class InductionSetup:
     tokenizer: object
 
 
-def prepare_induction(memories: Sequence[IntentMemory], max_prompt_tokens: int = 128, tokenizer=None) -> InductionSetup:
-    """Cluster each user's memories, write the heuristic persona per cluster, build the policy's tasks."""
+def prepare_induction(memories: Sequence[IntentMemory], max_prompt_tokens: int = 128, tokenizer=None,
+                      max_tasks: int | None = None) -> InductionSetup:
+    """Cluster each user's memories, write the heuristic persona per cluster, build the policy's tasks.
+
+    A word-level tokenizer is trained on the memories when none is given (the from-scratch fixture);
+    max_tasks keeps the first clusters only, which bounds sampling and training time.
+    """
     memories = list(memories)
     embedder = TermEmbedder().fit(memories)
-    clusters = cluster_memories(memories, embedder.embed_memories(memories))
+    clusters = cluster_memories(memories, embedder.embed_memories(memories))[:max_tasks]
     teachers = teacher_personas(memories, clusters)
     tokenizer = tokenizer or train_policy_tokenizer(policy_corpus(memories, teachers))
     tasks = induction_tasks(memories, clusters, teachers, tokenizer, max_prompt_tokens=max_prompt_tokens)
     return InductionSetup(memories, clusters, PersonaScorer(memories, embedder), teachers, tasks, tokenizer)
+
+
+def start_policy(backbone: str, memories: Sequence[IntentMemory], models_root: Path, max_prompt_tokens: int,
+                 max_tasks: int | None = None, adapter: AdapterParams = AdapterParams(), seed: int = 0):
+    """(setup, untrained policy): the pretrained backbone with a fresh LoRA adapter, or the from-scratch fixture."""
+    if backbone in PRESETS:
+        setup = prepare_induction(memories, max_prompt_tokens, max_tasks=max_tasks)
+        return setup, build_policy(setup.tokenizer, backbone, seed=seed)
+    policy, tokenizer = pretrained_policy(resolve_backbone(backbone, models_root), adapter, seed=seed)
+    return prepare_induction(memories, max_prompt_tokens, tokenizer=tokenizer, max_tasks=max_tasks), policy
 
 
 def writer_quality(setup: InductionSetup, policy=None, sampling: SamplingParams | None = None) -> dict[str, float]:

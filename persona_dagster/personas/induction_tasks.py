@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from transformers import PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerBase
 
 from persona_dagster.personas.heuristic_writer import write_persona
 from persona_dagster.personas.memories import IntentMemory
@@ -51,7 +51,7 @@ def induction_tasks(
     memories: Sequence[IntentMemory],
     clusters: Sequence[MemoryCluster],
     teachers: Sequence[Persona],
-    tokenizer: PreTrainedTokenizerFast,
+    tokenizer: PreTrainedTokenizerBase,
     max_prompt_tokens: int = 512,
 ) -> list[InductionTask]:
     by_id = {m.memory_id: m for m in memories}

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerFast
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from persona_dagster.personas.policy_batches import completion_batch, completion_labels
 from persona_dagster.personas.policy_tokenizer import encode_completion, encode_prompt
@@ -14,7 +14,8 @@ from persona_dagster.personas.policy_tokenizer import encode_completion, encode_
 
 @dataclass(frozen=True)
 class SFTParams:
-    """Sized for small models trained from scratch (trl's 1e-6 suits large pretrained ones)."""
+    """Defaults sized for the from-scratch fixture (trl's 1e-6 suits full fine-tuning of large pretrained models);
+    a LoRA adapter on a pretrained backbone takes fewer epochs at about 1e-3."""
 
     epochs: int = 30
     learning_rate: float = 3e-3
@@ -25,13 +26,15 @@ class SFTParams:
 
 def supervised_finetune(
     model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerFast,
+    tokenizer: PreTrainedTokenizerBase,
     examples: Sequence[tuple[str, str]],
     params: SFTParams = SFTParams(),
 ) -> list[float]:
     """Train on (prompt, completion) pairs; returns the mean completion NLL of each epoch."""
     encoded = [(encode_prompt(tokenizer, p), encode_completion(tokenizer, c)) for p, c in examples]
-    optimizer = torch.optim.AdamW(model.parameters(), lr=params.learning_rate, weight_decay=params.weight_decay)
+    # Only the adapter trains on a LoRA policy; the frozen backbone has no gradients to step.
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=params.learning_rate, weight_decay=params.weight_decay)
     generator = torch.Generator().manual_seed(params.seed)
     model.train()
     epoch_losses = []

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerFast
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from trl.trainer.utils import pad
 
 from persona_dagster.personas.policy_tokenizer import decode_completion, encode_prompt
@@ -27,7 +27,7 @@ class SamplingParams:
 @torch.no_grad()
 def sample_completions(
     model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerFast,
+    tokenizer: PreTrainedTokenizerBase,
     prompts: Sequence[str],
     params: SamplingParams = SamplingParams(),
 ) -> list[list[str]]:

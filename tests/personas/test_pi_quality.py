@@ -142,7 +142,7 @@ def test_a_label_without_description_scores_zero(toy) -> None:
 def test_heuristic_writer_names_intent_services_pages_frequency_and_time(toy) -> None:
     _, own, _, persona = _two_persona_user(toy)
     assert persona.label == "Monitoring user focused on cloudwatch and health"
-    assert persona.description.startswith("Works on monitoring with cloudwatch (")
-    assert persona.description.endswith(", daily, mostly in the mornings.")
+    assert persona.description.startswith("Works on monitoring in cloudwatch (")
+    assert persona.description.endswith(", almost every day. Most sessions are in the morning.")
     assert persona.evidence_ids == own.memory_ids
     assert Persona.from_text(persona.text, persona.evidence_ids) == persona

@@ -16,10 +16,11 @@ from persona_dagster.defs.personas.config import PersonaPolicyConfig
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.model_store import current, publish
 from persona_dagster.personas.groupwise_dpo import GroupwiseParams, train_groupwise_dpo
-from persona_dagster.personas.induction_run import best_personas, prepare_induction, writer_quality
+from persona_dagster.personas.induction_run import best_personas, prepare_induction, start_policy, writer_quality
+from persona_dagster.personas.induction_split import split_induction
 from persona_dagster.personas.induction_tasks import sft_examples
 from persona_dagster.personas.memories import memories_frame, memories_from_segments
-from persona_dagster.personas.policy_model import build_policy, load_policy, save_policy
+from persona_dagster.personas.policy_model import AdapterParams, describe, load_policy, save_policy
 from persona_dagster.personas.policy_sft import SFTParams, supervised_finetune
 from persona_dagster.personas.sampling import SamplingParams
 from persona_dagster.sessionbert.device import cpu_threads as torch_threads
@@ -34,11 +35,19 @@ MEMORY_COLUMNS = ["memory_id", "user_id", "session_key", "intent", "intent_sourc
                   "n_actions", "services", "pages", "event_ids", "text"]
 
 
-def read_memories(con, max_users: int | None = None):
-    """Stored memories (of the first max_users users by id) as IntentMemory objects."""
-    users = "" if max_users is None else f"where user_id in (select distinct user_id from ml.intent_memories order by 1 limit {int(max_users)})"
-    frame = con.execute(f"select * from ml.intent_memories {users} order by user_id, start_ts, memory_id").df()
+def read_memories(con):
+    """Every stored memory as IntentMemory objects."""
+    frame = con.execute("select * from ml.intent_memories order by user_id, start_ts, memory_id").df()
     return memories_from_segments(frame.rename(columns={"memory_id": "segment_id"}))
+
+
+def split_of(memories, config: PersonaPolicyConfig):
+    return split_induction(memories, config.max_users, config.heldout_users, config.train_day_share, config.seed)
+
+
+def sampling_of(config: PersonaPolicyConfig, k: int, seed: int) -> SamplingParams:
+    return SamplingParams(k=k, temperature=config.temperature, top_k=config.top_k,
+                          max_new_tokens=config.max_new_tokens, seed=seed)
 
 
 @dg.asset(
@@ -67,50 +76,74 @@ def intent_memories(context: dg.AssetExecutionContext, warehouse: DuckDBResource
 )
 def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfig, warehouse: DuckDBResource,
                    mlflow: MLflowResource) -> dg.MaterializeResult:
-    """A small causal LM that writes 'label: description' for a memory cluster: SFT on the heuristic writer, then groupwise DPO."""
+    """The persona writer: a LoRA adapter on a pretrained LM, SFT on the heuristic writer's personas (π0), then groupwise DPO (πθ)."""
     paths = data_paths()
     with warehouse.get_connection() as con:
-        memories = read_memories(con, config.max_users)
+        memories = read_memories(con)
     if not memories:
         raise dg.Failure("no intent memories: materialize intent_memories for some days first")
-    evaluation = SamplingParams(k=config.eval_samples, seed=424242)
+    split = split_of(memories, config)
+    train = split.before(memories, split.train_users)
+    adapter = AdapterParams(r=config.lora_r, alpha=config.lora_alpha)
     with torch_threads(config.cpu_threads), mlflow.start_run("personas", run_name="persona_policy",
                                                               tags={"asset": "persona_policy"}):
         import mlflow as ml
 
-        setup = prepare_induction(memories, config.max_prompt_tokens)
-        ml.log_params({**config.model_dump(), "memories": len(memories), "clusters": len(setup.clusters)})
-        policy = build_policy(setup.tokenizer, config.preset, seed=config.seed)
-        sft_losses = supervised_finetune(policy, setup.tokenizer, sft_examples(setup.tasks),
-                                         SFTParams(epochs=config.sft_epochs, seed=config.seed))
+        setup, policy = start_policy(config.backbone, train, paths.models, config.max_prompt_tokens,
+                                     config.max_tasks, adapter, config.seed)
+        backbone = describe(policy)
+        ml.log_params({**config.model_dump(), **{f"policy_{k}": v for k, v in backbone.items()},
+                       "memories": len(train), "tasks": len(setup.tasks), "cutoff": str(split.cutoff)})
+        sft_losses = supervised_finetune(policy, setup.tokenizer, sft_examples(setup.tasks), SFTParams(
+            epochs=config.sft_epochs, learning_rate=config.sft_learning_rate, batch_size=config.sft_batch_size,
+            seed=config.seed))
         log_curve(enumerate(sft_losses), "sft_loss")
-        quality = {"heuristic_writer": writer_quality(setup), "pi0": writer_quality(setup, policy, evaluation)}
         with tempfile.TemporaryDirectory() as tmp:
             pi0 = publish(save_policy(policy, setup.tokenizer, Path(tmp) / "pi0"), paths.models, "persona_policy_pi0")
-        params = GroupwiseParams(rounds=config.dpo_rounds, seed=config.seed,
-                                 sampling=dataclasses.replace(GroupwiseParams().sampling, k=config.candidates))
+        params = GroupwiseParams(rounds=config.dpo_rounds, beta=config.dpo_beta, optimizer=config.dpo_optimizer,
+                                 learning_rate=config.dpo_learning_rate, epochs_per_round=config.dpo_epochs,
+                                 sampling=sampling_of(config, config.candidates, config.seed), seed=config.seed)
         rounds = train_groupwise_dpo(policy, setup.tokenizer, setup.tasks, setup.scorer, params)
+        step = 0
         for r in rounds:
-            ml.log_metrics({"round_mean_quality": r.mean_quality, "round_reward_accuracy": r.reward_accuracy,
-                            "round_mean_loss": float(sum(r.losses) / max(1, len(r.losses)))}, step=r.round)
-        quality["pi_theta"] = writer_quality(setup, policy, evaluation)
-        for writer, values in quality.items():
-            ml.log_metrics({f"{writer}_{k}": v for k, v in values.items()})
+            ml.log_metrics({"dpo_mean_quality": r.mean_quality, "dpo_reward_accuracy": r.reward_accuracy,
+                            "dpo_groups": r.n_groups}, step=r.round)
+            for loss in r.losses:
+                ml.log_metric("dpo_loss", loss, step=step)
+                step += 1
+        teacher = writer_quality(setup)["mean"]
+        ml.log_metrics({"heuristic_writer_mean_quality": teacher, "sft_final_loss": sft_losses[-1]})
+        facts = {"backbone": config.backbone, "backbone_facts": backbone, "pi0_version": pi0.version,
+                 "tasks": len(setup.tasks), "max_prompt_tokens": config.max_prompt_tokens,
+                 "cutoff": str(split.cutoff), "train_users": list(split.train_users),
+                 "heldout_users": list(split.heldout_users), "heuristic_writer_mean_quality": teacher,
+                 "rounds": [dataclasses.asdict(r) for r in rounds]}
         with tempfile.TemporaryDirectory() as tmp:
             model_dir = save_policy(policy, setup.tokenizer, Path(tmp) / "policy")
-            (model_dir / "quality.json").write_text(json.dumps(
-                {"quality": quality, "pi0_version": pi0.version, "tasks": len(setup.tasks),
-                 "max_prompt_tokens": config.max_prompt_tokens}, indent=2))
+            (model_dir / "training.json").write_text(json.dumps(facts, indent=2))
             stored = publish(model_dir, paths.models, "persona_policy")
         registered = register_model_dir(stored.path, "persona_policy")
-    rows = [{"writer": w, **v} for w, v in quality.items()]
+        tag_model_version("persona_policy", registered, {"backbone": config.backbone, **{
+            k: str(v) for k, v in backbone.items()}})
     return dg.MaterializeResult(metadata={
-        "version": stored.version, "registered_version": str(registered), "tasks": len(setup.tasks),
-        "quality": table(rows),
+        "version": stored.version, "registered_version": str(registered), "backbone": config.backbone,
+        "tasks": len(setup.tasks), "trainable_parameters": int(backbone["trainable_parameters"]),
         "rounds": table([{"round": r.round, "mean_quality": r.mean_quality, "reward_accuracy": r.reward_accuracy,
                           "groups": r.n_groups} for r in rounds]),
-        "sft_final_loss": float(sft_losses[-1]),
+        "heuristic_writer_mean_quality": teacher, "sft_final_loss": float(sft_losses[-1]),
     })
+
+
+def tag_model_version(name: str, version: str, tags: dict[str, str]) -> None:
+    import mlflow as ml
+
+    client = ml.MlflowClient()
+    for key, value in tags.items():
+        client.set_model_version_tag(name, str(version), key, value)
+
+
+def policy_facts(stored) -> dict:
+    return json.loads((stored.path / "training.json").read_text())
 
 
 @dg.asset(
@@ -119,15 +152,17 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
 )
 def induced_personas(context: dg.AssetExecutionContext, config: PersonaPolicyConfig,
                      warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Several personas per user: the policy's best of K candidates per memory cluster, with its evidence and scores."""
+    """Several personas per user: πθ's best of K candidates per memory cluster, with its evidence and scores."""
     stored = current(data_paths().models, "persona_policy")
     policy, tokenizer = load_policy(stored.path)
-    max_prompt_tokens = json.loads((stored.path / "quality.json").read_text())["max_prompt_tokens"]
+    facts = policy_facts(stored)
     with warehouse.get_connection() as con:
-        memories = read_memories(con, config.max_users)
+        memories = read_memories(con)
+    users = set(facts["train_users"])
     with torch_threads(config.cpu_threads):
-        setup = prepare_induction(memories, max_prompt_tokens, tokenizer=tokenizer)
-        chosen = best_personas(setup, policy, SamplingParams(k=config.eval_samples, seed=config.seed))
+        setup = prepare_induction([m for m in memories if m.user_id in users], facts["max_prompt_tokens"],
+                                  tokenizer=tokenizer, max_tasks=config.eval_max_tasks)
+        chosen = best_personas(setup, policy, sampling_of(config, config.eval_samples, config.seed))
     frame = pd.DataFrame([{
         "user_id": task.user_id, "cluster_id": task.cluster_id, "label": persona.label,
         "description": persona.description, "evidence_memory_ids": list(task.evidence_ids),
@@ -138,7 +173,7 @@ def induced_personas(context: dg.AssetExecutionContext, config: PersonaPolicyCon
         ensure_ml_tables(con)
         replace_rows(con, "induced_personas", frame)
     return dg.MaterializeResult(metadata={
-        "personas": len(frame), "users": int(frame["user_id"].nunique()),
+        "personas": len(frame), "users": int(frame["user_id"].nunique()), "backbone": facts["backbone"],
         "mean_final_score": float(frame["final_score"].mean()),
         "examples": table(frame[["user_id", "label", "description", "final_score"]].head(5).to_dict("records")),
     })

@@ -1,17 +1,38 @@
-"""Run config of the persona-induction assets; defaults fit `make demo` on 2 CPU cores."""
+"""Run config of the persona-induction assets; `make demo` shrinks it (persona_dagster/demo.py)."""
 
 import dagster as dg
 
+from persona_dagster.personas.backbone import SMOLLM2
+
 
 class PersonaPolicyConfig(dg.Config):
-    """Which users train the policy, its size, SFT epochs and groupwise-DPO rounds."""
+    """Backbone, which users and days train and judge the policy, LoRA, SFT and groupwise-DPO budgets.
 
-    max_users: int = 60
-    preset: str = "tiny"
-    max_prompt_tokens: int = 128
-    sft_epochs: int = 45
+    backbone: 'smollm2-135m-instruct' (the packaged pretrained model), any local Hugging Face
+    causal-LM directory (a larger one on a GPU), or 'tiny' (the from-scratch test fixture).
+    """
+
+    backbone: str = SMOLLM2
+    max_users: int = 40  # training users (and the users of marts.induced_personas)
+    heldout_users: int = 40  # judged only, never trained on
+    train_day_share: float = 0.7  # days up to the cutoff; later days are the future that is predicted
+    max_tasks: int = 120  # memory clusters the policy trains on
+    eval_max_tasks: int = 160
+    max_prompt_tokens: int = 320
+    lora_r: int = 8
+    lora_alpha: int = 16
+    sft_epochs: int = 3
+    sft_learning_rate: float = 1e-3
+    sft_batch_size: int = 4
     dpo_rounds: int = 2
-    candidates: int = 16
-    eval_samples: int = 8
+    candidates: int = 8
+    dpo_optimizer: str = "adamw_torch"
+    dpo_learning_rate: float = 2e-4
+    dpo_beta: float = 0.1
+    dpo_epochs: int = 1
+    max_new_tokens: int = 64
+    temperature: float = 0.8
+    top_k: int = 50
+    eval_samples: int = 4
     cpu_threads: int = 1
     seed: int = 0

@@ -1,58 +1,82 @@
-"""Persona induction evaluation: quality per writer, future-interaction Hit@k, recovery of true personas."""
+"""Persona induction evaluation on held-out users and later days, by a judge independent of the training reward."""
 
 import csv
-import datetime as dt
-import json
 from collections import defaultdict
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.automation.conditions import retrain_condition
 from persona_dagster.defs.metadata import table
 from persona_dagster.defs.partitions import DUCKDB_POOL
-from persona_dagster.defs.personas.assets import GROUP, induced_personas, persona_policy, read_memories, torch_threads
+from persona_dagster.defs.personas.assets import (
+    GROUP, induced_personas, persona_policy, policy_facts, read_memories, sampling_of, split_of, torch_threads,
+)
 from persona_dagster.defs.personas.config import PersonaPolicyConfig
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.model_store import current
-from persona_dagster.personas.future_interactions import evidence_matches, hit_rate, rank_items_by_personas
-from persona_dagster.personas.induction_run import best_personas, prepare_induction
-from persona_dagster.personas.policy_model import load_policy
-from persona_dagster.personas.sampling import SamplingParams
+from persona_dagster.personas.future_interactions import evidence_matches
+from persona_dagster.personas.groupwise_dpo import sampled_quality
+from persona_dagster.personas.induction_evaluation import (
+    baseline_hits, item_futures, paired, per_user_metrics, summarise,
+)
+from persona_dagster.personas.induction_run import prepare_induction
+from persona_dagster.personas.persona_judge import Catalogue
+from persona_dagster.personas.policy_model import PRESETS, load_policy, zero_shot_policy
 from persona_dagster.reports import write_report
 from persona_dagster.settings import data_paths
 
-
-def _writers(setup, config: PersonaPolicyConfig) -> dict[str, dict[str, list]]:
-    """{writer: {user: [personas]}} for the heuristic writer, π0 and πθ on the same clusters."""
-    by_writer: dict[str, dict[str, list]] = {}
-    by_writer["heuristic_writer"] = defaultdict(list)
-    for task in setup.tasks:
-        by_writer["heuristic_writer"][task.user_id].append(task.teacher)
-    for name in ("persona_policy_pi0", "persona_policy"):
-        policy, _ = load_policy(current(data_paths().models, name).path)
-        chosen = best_personas(setup, policy, SamplingParams(k=config.eval_samples, seed=config.seed))
-        personas = defaultdict(list)
-        for task, persona, _ in chosen:
-            personas[task.user_id].append(persona)
-        by_writer["pi0" if name.endswith("pi0") else "pi_theta"] = personas
-    return by_writer
+EVAL_SEED = 424242
+COMPARED = ("training_score", "task_f1", "service_f1", "label_identifies_true_persona", "hallucination_rate")
 
 
-def _true_persona_tasks(con, ground_truth: Path):
+def _catalogue(con, items: set[str]) -> Catalogue:
+    """Every item seen in a memory, with its task from the reference map where it has one."""
+    mapped = {f"{s};{p}": t for s, p, t in con.execute(
+        "select service, page, task from staging.stg_reference__activity_tasks").fetchall()}
+    persona_tasks = defaultdict(set)
+    for persona, task in con.execute("select persona, task from staging.stg_reference__persona_tasks").fetchall():
+        persona_tasks[persona].add(task)
+    return Catalogue({i: mapped.get(i, "") for i in items}, {p: frozenset(t) for p, t in persona_tasks.items()})
+
+
+def _true_personas(ground_truth: Path) -> dict[str, list[str]] | None:
     users_csv = ground_truth / "users.csv"
-    truth_events = ground_truth / "events_truth.parquet"
-    if not users_csv.exists() or not truth_events.exists():
+    if not users_csv.exists():
         return None
     with open(users_csv, newline="") as fh:
-        users = {r["user_id"]: (r["main_persona"], r["second_persona"]) for r in csv.DictReader(fh)}
-    tasks = defaultdict(set)
-    for persona, task in con.execute("select persona, task from staging.stg_reference__persona_tasks").fetchall():
-        tasks[persona].add(task)
-    event_task = dict(con.execute("select event_id, task from read_parquet(?)", [str(truth_events)]).fetchall())
-    return users, {p: frozenset(t) for p, t in tasks.items()}, event_task
+        return {r["user_id"]: [p for p in (r["main_persona"], r["second_persona"]) if p] for r in csv.DictReader(fh)}
+
+
+def _recovery(con, setup, truth, catalogue: Catalogue, ground_truth: Path) -> float | None:
+    """Share of users whose main true persona some memory cluster recovers: a property of the clustering."""
+    events = ground_truth / "events_truth.parquet"
+    if truth is None or not events.exists():
+        return None
+    event_task = dict(con.execute("select event_id, task from read_parquet(?)", [str(events)]).fetchall())
+    by_id = {m.memory_id: m for m in setup.memories}
+    found = defaultdict(bool)
+    for task in setup.tasks:
+        main = truth.get(task.user_id, [""])[0]
+        tasks_of_events = [event_task.get(e, "") for i in task.evidence_ids for e in by_id[i].event_ids]
+        found[task.user_id] |= evidence_matches(tasks_of_events, catalogue.persona_tasks.get(main, frozenset()))
+    return sum(found.values()) / len(found) if found else None
+
+
+def _written(setup, config: PersonaPolicyConfig, facts: dict) -> dict[str, list[list[str]]]:
+    """{writer: per task, eval_samples texts}: heuristic writer, zero-shot backbone, π0, πθ on the same clusters."""
+    writers = {"heuristic_writer": [[t.teacher.text] for t in setup.tasks]}
+    models = {}
+    if facts["backbone"] not in PRESETS:
+        models["zero_shot"] = lambda: zero_shot_policy(facts["backbone"], data_paths().models)
+    models["pi0"] = lambda: load_policy(current(data_paths().models, "persona_policy_pi0").path)
+    models["pi_theta"] = lambda: load_policy(current(data_paths().models, "persona_policy").path)
+    sampling = sampling_of(config, config.eval_samples, EVAL_SEED)
+    for name, load in models.items():
+        policy, _ = load()
+        writers[name], _ = sampled_quality(policy, setup.tokenizer, setup.tasks, setup.scorer, sampling)
+    return writers
 
 
 @dg.asset(
@@ -61,64 +85,58 @@ def _true_persona_tasks(con, ground_truth: Path):
 )
 def persona_induction_evaluation(context: dg.AssetExecutionContext, config: PersonaPolicyConfig,
                                  warehouse: DuckDBResource, mlflow: MLflowResource) -> dg.MaterializeResult:
-    """Heuristic writer vs π0 vs πθ: persona quality, future-interaction Hit@10/@100 vs popularity, true-persona recovery."""
+    """Heuristic / zero-shot / π0 / πθ on held-out users: training score, judge vs true personas, Hit@k on new items, hallucinations."""
     paths = data_paths()
-    policy_dir = current(paths.models, "persona_policy").path
-    facts = json.loads((policy_dir / "quality.json").read_text())
-    _, tokenizer = load_policy(policy_dir)
+    stored = current(paths.models, "persona_policy")
+    facts = policy_facts(stored)
+    _, tokenizer = load_policy(stored.path)
     with warehouse.get_connection() as con:
-        memories = read_memories(con, config.max_users)
-        days = sorted({m.start_ts.date() for m in memories})
-        cutoff = days[max(0, int(len(days) * 0.7) - 1)]
-        seen = [m for m in memories if m.start_ts.date() <= cutoff]
-        future = defaultdict(set)
-        for m in memories:
-            if m.start_ts.date() > cutoff:
-                future[m.user_id].update(m.pages)
-        popularity = defaultdict(float)
-        for m in seen:
-            for page in set(m.pages):
-                popularity[page] += 1
-        items = sorted({p for m in memories for p in m.pages})
-        truth = _true_persona_tasks(con, paths.ground_truth)
+        memories = read_memories(con)
+        split = split_of(memories, config)
+        users = [u for u in split.heldout_users if u not in set(facts["train_users"])]
+        before, after = split.before(memories, users), split.after(memories, users)
+        catalogue = _catalogue(con, {p for m in memories for p in m.pages})
+        truth = _true_personas(paths.ground_truth)
+        seen, future, _ = item_futures(before, after)
+        _, _, popularity = item_futures(split.before(memories, sorted({m.user_id for m in memories})), [])
+        with torch_threads(config.cpu_threads):
+            setup = prepare_induction(before, facts["max_prompt_tokens"], tokenizer=tokenizer,
+                                      max_tasks=config.eval_max_tasks)
+            recovery = _recovery(con, setup, truth, catalogue, paths.ground_truth)
     with torch_threads(config.cpu_threads):
-        setup = prepare_induction(seen, facts["max_prompt_tokens"], tokenizer=tokenizer)
-        writers = _writers(setup, config)
-    ks = [10, min(100, len(items))]
-    rows = []
-    users = sorted(u for u in future if u in {m.user_id for m in seen})
-    popular = {u: sorted(items, key=lambda i: (-popularity.get(i, 0.0), i)) for u in users}
-    rows.append({"writer": "popularity", **{f"hit@{k}": hit_rate(popular, future, k) for k in ks}})
-    for writer, personas in writers.items():
-        ranked = {u: rank_items_by_personas(personas.get(u, []), items, setup.scorer, popularity) for u in users}
-        rows.append({"writer": writer, **{f"hit@{k}": hit_rate(ranked, future, k) for k in ks}})
-    for row in rows:
-        row.update(facts["quality"].get(row["writer"], {}))
-    recovery = []
-    if truth:
-        true_users, persona_tasks, event_task = truth
-        by_id = {m.memory_id: m for m in setup.memories}
-        for writer in writers:
-            found = []
-            for task in setup.tasks:
-                main = true_users.get(task.user_id, ("", ""))[0]
-                tasks_of_events = [event_task.get(e, "") for i in task.evidence_ids for e in by_id[i].event_ids]
-                found.append((task.user_id, evidence_matches(tasks_of_events, persona_tasks.get(main, frozenset()))))
-            per_user = pd.DataFrame(found, columns=["user_id", "matched"]).groupby("user_id")["matched"].any()
-            recovery.append({"writer": writer, "users_with_main_persona_recovered": float(per_user.mean())})
+        written = _written(setup, config, facts)
+    per_user = {w: per_user_metrics(setup, texts, catalogue, truth, future, seen, popularity)
+                for w, texts in written.items()}
+    per_user.update(baseline_hits(setup, catalogue, future, seen, popularity))
+    rows = summarise(per_user)
+    differences = {"pi_theta_minus_pi0": paired(per_user, "pi_theta", "pi0", COMPARED),
+                   "pi_theta_minus_zero_shot": paired(per_user, "pi_theta", "zero_shot", COMPARED)}
+    examples = [{"user_id": t.user_id, "cluster_id": t.cluster_id,
+                 **{w: texts[i][0] for w, texts in written.items()}} for i, t in enumerate(setup.tasks[:6])]
     report = write_report(paths.reports, "persona_induction", {
-        "dataset": {"users": len(users), "memories": len(memories), "cutoff": str(cutoff), "items": len(items)},
-        "writers": rows, "true_persona_recovery": recovery,
-        "note": "quality from persona_policy (sampled, K candidates, temperature 1; best_of_k_mean = best of K by the "
-                "quality score); Hit@k over pages used after the cutoff, personas induced from memories up to it",
+        "dataset": {"heldout_users": len(users), "tasks": len(setup.tasks), "memories_before": len(before),
+                    "cutoff": str(split.cutoff), "items": len(catalogue.activity_task),
+                    "users_with_new_items": sum(bool(v) for v in future.values())},
+        "backbone": facts["backbone"], "writers": rows, "differences": differences,
+        "true_persona_recovery_by_clustering": recovery, "examples": examples,
+        "note": "held-out users (never trained on), personas induced from memories up to the cutoff; "
+                "training_score = the DPO reward (PersonaScorer.final); task/service precision-recall-F1 and "
+                "label_identifies_true_persona = independent judge vs ground_truth/users.csv; hit@k over items new "
+                "to the user after the cutoff, k = 2/5/10% of the catalogue; hallucination_rate = named services, "
+                "pages, tasks outside the evidence plus product-like names outside the catalogue, over all named; "
+                f"{config.eval_samples} samples per cluster at temperature {config.temperature}, no best-of-K",
     })
     with mlflow.start_run("personas", run_name="persona_induction_evaluation",
-                          tags={"asset": "persona_induction_evaluation"}):
+                          tags={"asset": "persona_induction_evaluation", "backbone": facts["backbone"]}):
         import mlflow as ml
 
         for row in rows:
             ml.log_metrics({f"{row['writer']}_{k}".replace("@", "_at_"): float(v) for k, v in row.items()
-                            if k != "writer" and v == v})
+                            if isinstance(v, float) and v == v})
         ml.log_artifact(str(report))
-    return dg.MaterializeResult(metadata={"writers": table(rows), "true_persona_recovery": table(recovery),
-                                          "report": str(report), "cutoff": str(cutoff)})
+    shown = ["writer", *COMPARED, *sorted(k for k in rows[-1] if k.startswith("hit@") and "_" not in k)]
+    return dg.MaterializeResult(metadata={
+        "writers": table([{k: r.get(k) for k in shown} for r in rows]),
+        "examples": table(examples), "report": str(report), "cutoff": str(split.cutoff),
+        "true_persona_recovery_by_clustering": recovery,
+    })

@@ -1,0 +1,45 @@
+"""The independent judge: natural-language task mentions, hallucinated names, label -> true persona, P/R/F1."""
+
+from persona_dagster.personas.persona_judge import (
+    Catalogue, identified_persona, judge_user, named_entities, precision_recall_f1, unsupported_share,
+)
+
+CATALOGUE = Catalogue(
+    activity_task={"billing;invoices": "review_costs", "budgets;alerts": "manage_budgets",
+                   "vpc;vpcs": "configure_network", "vpc;route-tables": "configure_network", "docs;home": ""},
+    persona_tasks={"finops_manager": frozenset({"review_costs", "manage_budgets"}),
+                   "network_engineer": frozenset({"configure_network"})},
+)
+
+
+def test_names_are_read_from_natural_language():
+    named = named_entities("Cost reviewer focused on billing: Reviews costs in billing (invoices) and budgets.",
+                           CATALOGUE)
+    assert named.services == {"billing", "budgets"} and named.pages == {"billing;invoices"}
+    assert named.tasks == {"review_costs"} and not named.unknown
+
+
+def test_a_name_absent_from_the_catalogue_and_one_outside_the_evidence_are_hallucinations():
+    text = "Network configurer: Configures networks in vpc (vpcs) and CloudWatch-Pro, and checks billing."
+    named = named_entities(text, CATALOGUE)
+    assert named.unknown == {"CloudWatch-Pro"}
+    bad, total = unsupported_share(named, ["vpc;vpcs"], ["configure_network"])
+    assert (bad, total) == (2, 5)  # billing (not in the evidence) and CloudWatch-Pro, of vpc, vpcs, task, both
+    assert unsupported_share(named_entities("Configures networks in vpc (vpcs).", CATALOGUE),
+                             ["vpc;vpcs"], ["configure_network"]) == (0, 3)
+
+
+def test_a_label_identifies_the_persona_whose_tasks_it_names():
+    assert identified_persona("Network configurer focused on vpc", CATALOGUE) == "network_engineer"
+    assert identified_persona("Finops manager on billing", CATALOGUE) == "finops_manager"
+    assert identified_persona("Enthusiastic cloud fan", CATALOGUE) is None
+
+
+def test_judge_scores_a_user_against_their_true_personas():
+    right = judge_user([("Cost reviewer on billing", "Reviews costs in billing (invoices).")], ["finops_manager"],
+                       CATALOGUE)
+    wrong = judge_user([("Network configurer on vpc", "Configures networks in vpc.")], ["finops_manager"], CATALOGUE)
+    assert right["task_precision"] == 1.0 and right["task_recall"] == 0.5
+    assert right["label_identifies_true_persona"] == 1.0 and wrong["label_identifies_true_persona"] == 0.0
+    assert wrong["task_f1"] == 0.0 and wrong["service_f1"] == 0.0
+    assert precision_recall_f1(set(), {"a"}) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
