@@ -33,6 +33,8 @@ def per_user_metrics(setup: InductionSetup, texts: Sequence[Sequence[str]], cata
     out: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     unsupported: Counter[str] = Counter()
     total: Counter[str] = Counter()
+    reward_unsupported: Counter[str] = Counter()
+    reward_total: Counter[str] = Counter()
     n_samples = min(len(t) for t in texts)
     for s in range(n_samples):
         personas: dict[str, list[Persona]] = defaultdict(list)
@@ -45,6 +47,10 @@ def per_user_metrics(setup: InductionSetup, texts: Sequence[Sequence[str]], cata
                                        [m.intent for m in evidence if m.is_task])
             unsupported[task.user_id] += bad
             total[task.user_id] += n
+            # The reward's own claim checker's view of the same text, beside the judge's.
+            reward_named, reward_bad = setup.scorer.entity_support(persona)
+            reward_unsupported[task.user_id] += reward_bad
+            reward_total[task.user_id] += reward_named
         for user, written in personas.items():
             if truth is not None and user in truth:
                 for name, value in judge_user([(p.label, p.description) for p in written], truth[user],
@@ -58,6 +64,8 @@ def per_user_metrics(setup: InductionSetup, texts: Sequence[Sequence[str]], cata
                     out[f"hit@{k}"][user].append(user_hits({user: ranked}, future, k)[user])
     metrics = {name: _by_user(values) for name, values in out.items()}
     metrics["hallucination_rate"] = {u: unsupported[u] / total[u] for u in total if total[u]}
+    metrics["reward_hallucination_rate"] = {u: reward_unsupported[u] / reward_total[u]
+                                            for u in reward_total if reward_total[u]}
     return metrics
 
 

@@ -43,3 +43,21 @@ def test_judge_scores_a_user_against_their_true_personas():
     assert right["label_identifies_true_persona"] == 1.0 and wrong["label_identifies_true_persona"] == 0.0
     assert wrong["task_f1"] == 0.0 and wrong["service_f1"] == 0.0
     assert precision_recall_f1(set(), {"a"}) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+def test_per_user_metrics_count_an_invented_product_as_a_hallucination():
+    from persona_dagster.personas.induction_evaluation import item_futures, per_user_metrics
+    from persona_dagster.personas.induction_run import prepare_induction
+    from persona_dagster.personas.memories import memories_from_segments
+    from persona_dagster.personas.toy_segments import toy_segments
+
+    memories = memories_from_segments(toy_segments(n_users=3, seed=0))
+    setup = prepare_induction(memories, 64)
+    catalogue = Catalogue({p: "" for m in memories for p in m.pages}, {})
+    seen, future, popularity = item_futures(memories[: len(memories) // 2], memories[len(memories) // 2:])
+    faithful = per_user_metrics(setup, [[t.teacher.text] for t in setup.tasks], catalogue, None, future, seen,
+                                popularity)
+    invented = per_user_metrics(setup, [[t.teacher.text + " Also runs MegaCloud-X."] for t in setup.tasks],
+                                catalogue, None, future, seen, popularity)
+    users = sorted(faithful["hallucination_rate"])
+    assert users and all(invented["hallucination_rate"][u] > faithful["hallucination_rate"][u] for u in users)
