@@ -53,6 +53,14 @@ def _land(ticker, day):
     ticker.materialized("raw/events", day.isoformat())
 
 
+def _finish(ticker, requested):
+    """The day's runs succeed; unpartitioned tables over day assets (marts over model outputs) follow once."""
+    ticker.finish(requested)
+    follow = ticker.tick(NOW)
+    assert all(partitions == {None} for partitions in follow.values()), follow
+    ticker.finish(follow)
+
+
 def test_the_automated_graph_covers_the_marts():
     assert {"staging/stg_clickstream__events", "marts/session_sequences", "marts/intent_segments"} <= DBT_DAY_ASSETS
 
@@ -69,24 +77,24 @@ def test_a_landed_day_requests_exactly_that_day_downstream(ready):
     assert DBT_DAY_ASSETS <= set(requested)
     assert all(partitions == {LATEST.isoformat()} for partitions in requested.values())
     assert ready.tick(NOW) == {}  # requested once, not on every tick
-    ready.finish(requested)
+    _finish(ready, requested)
     assert ready.tick(NOW) == {}  # and the finished run's own updates do not re-trigger it
 
 
 def test_a_late_day_and_a_redelivered_day_are_picked_up(ready):
     _land(ready, LATEST)
-    ready.finish(ready.tick(NOW))
+    _finish(ready, ready.tick(NOW))
     late = LATEST - dt.timedelta(days=3)
     _land(ready, late)
     requested = ready.tick(NOW)
     assert DBT_DAY_ASSETS <= set(requested)
     assert all(partitions == {late.isoformat()} for partitions in requested.values())
-    ready.finish(requested)
+    _finish(ready, requested)
     _land(ready, LATEST)  # the landing sensor re-loaded a re-delivered day
     requested = ready.tick(NOW)
     assert DBT_DAY_ASSETS <= set(requested)
     assert all(partitions == {LATEST.isoformat()} for partitions in requested.values())
-    ready.finish(requested)
+    _finish(ready, requested)
     assert ready.tick(NOW) == {}
 
 

@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from persona_dagster.defs.automation.conditions import daily_condition, whole_table_condition
+from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition
 from persona_dagster.defs.metadata import table
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.personas.drift import DRIFT_COLUMNS, DriftParams, drift_summary, switch_detection, user_drift
@@ -84,7 +84,7 @@ def persona_drift(context: dg.AssetExecutionContext, config: PersonaDriftConfig,
 
 
 @dg.asset(deps=[persona_drift], group_name=GROUP, kinds={"python"}, pool=DUCKDB_POOL,
-          automation_condition=whole_table_condition())
+          automation_condition=retrain_condition())
 def persona_drift_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Precision and recall of detected main-persona changes against the generator's switches (reports/persona_drift.json)."""
     paths = data_paths()
