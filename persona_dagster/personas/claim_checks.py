@@ -6,7 +6,6 @@ the actions, their days and hours), never against a memory's summary text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,9 +79,3 @@ def hallucination_rate(claims: Claims, facts: EvidenceFacts) -> float:
     named, unsupported = entity_support(claims, facts)
     return unsupported / named if named else 0.0
 
-
-def pooled_rate(counts: Iterable[tuple[int, int]]) -> float:
-    """Unsupported over named entities summed over many personas (each entity weighs the same); nan if none."""
-    pairs = list(counts)
-    named = sum(n for n, _ in pairs)
-    return sum(u for _, u in pairs) / named if named else float("nan")

@@ -60,12 +60,6 @@ class ClaimVocabulary:
         pages = frozenset(p for m in memories for p in m.pages)
         return cls(frozenset(services), pages, frozenset(m.intent for m in memories if m.is_task))
 
-    def extended(self, services: Iterable[str] = (), pages: Iterable[str] = (),
-                 task_intents: Iterable[str] = ()) -> ClaimVocabulary:
-        """Also know names no memory mentions (e.g. the reference activity -> task map)."""
-        return ClaimVocabulary(self.services | set(services), self.pages | set(pages),
-                               self.task_intents | set(task_intents))
-
 
 @dataclass(frozen=True)
 class Claims:
@@ -147,8 +141,8 @@ def _notation_pages(text: str, tokens: list[Token], vocabulary: ClaimVocabulary)
         service = services.get(compact(match.group(1).rstrip(".")))
         if service is not None:
             # An unknown page under a known service is still a claim (an unsupported one).
-            tokens_ = (page_token(service, page) for page in split_list(match.group(2)))
-            pages.update(pages_by_lower.get(t.lower(), t) for t in tokens_)
+            listed = (page_token(service, page) for page in split_list(match.group(2)))
+            pages.update(pages_by_lower.get(t.lower(), t) for t in listed)
             for t in _inside(tokens, match.start(2), match.end(2)):
                 t.used = True
     return pages

@@ -13,7 +13,7 @@ from persona_dagster.synth.population import Population
 
 @dataclass(frozen=True)
 class PersonaSwitch:
-    """From day `day_index` on, `user` does `to_persona`'s tasks instead of `from_persona`'s (the second persona stays)."""
+    """From day `day_index` on, `user` does `to_persona`'s tasks, not `from_persona`'s (a second persona stays)."""
 
     user: int
     day_index: int

@@ -28,9 +28,10 @@ def drifted(tmp_path_factory):
 
     graph = defs.resolve_asset_graph()
     wanted = {"intent_memories", "persona_drift", "persona_drift_evaluation"}
-    selection = {k for k in graph.materializable_asset_keys
-                 if k.path[0] in {"raw", "staging", "intermediate"} or k.path[-1] in wanted
-                 or (k.path[0] == "marts" and (graph.get(k).partitions_def is not None or k.path[-1] == "persona_drift"))}
+    day_marts = {k for k in graph.materializable_asset_keys if k.path[0] == "marts" and graph.get(k).partitions_def}
+    selection = day_marts | {k for k in graph.materializable_asset_keys
+                             if k.path[0] in {"raw", "staging", "intermediate"} or k.path[-1] in wanted
+                             or k.to_user_string() == "marts/persona_drift"}
     with data_dir(root):
         results = materialize_days(FIRST, LAST, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
                                    selection=selection)

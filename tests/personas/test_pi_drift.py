@@ -11,7 +11,6 @@ import pytest
 from persona_dagster.landing.reader import read_landing_file
 from persona_dagster.personas.drift import (
     DriftParams,
-    compare_periods,
     drift_summary,
     evidence_shares,
     switch_detection,
@@ -38,14 +37,15 @@ def test_a_shared_task_splits_its_evidence_by_how_typical_it_is() -> None:
     assert posteriors["monitor"] == pytest.approx({"finops": 0.5, "devops": 0.5})
     memories = pd.DataFrame(_memories("u", ["review_costs", "monitor", "navigation"], DAY))
     shares = evidence_shares(memories, posteriors, DAY, DAY + dt.timedelta(days=6)).set_index("persona")
-    assert shares["share"].to_dict() == pytest.approx({"finops": 0.75, "devops": 0.25}), "unmapped intents are no evidence"
+    assert shares["share"].to_dict() == pytest.approx({"finops": 0.75, "devops": 0.25}), "unmapped: no evidence"
     assert set(shares["n_memories"]) == {2}
 
 
 def test_periods_compare_main_persona_gains_losses_and_shift() -> None:
     before, after = DAY - dt.timedelta(days=13), DAY - dt.timedelta(days=6)
     memories = pd.DataFrame(
-        _memories("switcher", ["review_costs"] * 6 + ["audit"] * 2, before) + _memories("switcher", ["deploy"] * 8, after)
+        _memories("switcher", ["review_costs"] * 6 + ["audit"] * 2, before)
+        + _memories("switcher", ["deploy"] * 8, after)
         + _memories("steady", ["deploy"] * 5, before) + _memories("steady", ["deploy"] * 4 + ["monitor"], after)
         + _memories("newcomer", ["audit"] * 4, after) + _memories("sparse", ["deploy"] * 2, before)
         + _memories("sparse", ["audit"] * 2, after))

@@ -94,7 +94,8 @@ def test_a_generic_description_scores_below_a_specific_correct_one(toy) -> None:
 
 @pytest.mark.parametrize("worse", [
     # The old template's notation, same facts.
-    "Works on monitoring with cloudwatch (dashboards, alarms, logs) and health (events), daily, mostly in the mornings.",
+    "Works on monitoring with cloudwatch (dashboards, alarms, logs) and health (events), daily, mostly in the "
+    "mornings.",
     # The same fluent facts, stammered.
     "Monitors CloudWatch CloudWatch dashboards, dashboards, alarms alarms and logs and Health Health events events, "
     "every morning, every morning.",

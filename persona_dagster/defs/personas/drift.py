@@ -1,4 +1,4 @@
-"""Persona drift as assets: per day, each user's personas against the previous period; measured on synthetic switches."""
+"""Persona drift as assets: per day, each user's personas against the previous period, scored on switches."""
 
 import datetime as dt
 
@@ -48,16 +48,17 @@ def _check(summaries: dict[dt.date, dict], threshold: float) -> dg.AssetCheckRes
         check_name=MAIN_CHANGE_CHECK, passed=not over, severity=dg.AssetCheckSeverity.WARN,
         description=(f"main persona changed for more than {threshold:.0%} of compared users on {over}" if over
                      else f"main persona changed for at most {threshold:.0%} of compared users"),
-        metadata={"threshold": threshold, "max_main_changed_share": float(worst), "days_over": dg.MetadataValue.json(over),
-                  "days": table(rows)})
+        metadata={"threshold": threshold, "max_main_changed_share": float(worst),
+                  "days_over": dg.MetadataValue.json(over), "days": table(rows)})
 
 
 @dg.asset(
     deps=["intent_memories", PERSONA_TASKS], group_name=GROUP, kinds={"python", "duckdb"},
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
     automation_condition=daily_condition(),
-    check_specs=[dg.AssetCheckSpec(MAIN_CHANGE_CHECK, asset="persona_drift",
-                                   description="The share of users whose main persona changed stays under a threshold")],
+    check_specs=[dg.AssetCheckSpec(
+        MAIN_CHANGE_CHECK, asset="persona_drift",
+        description="The share of users whose main persona changed stays under a threshold")],
 )
 def persona_drift(context: dg.AssetExecutionContext, config: PersonaDriftConfig,
                   warehouse: DuckDBResource) -> dg.MaterializeResult:
@@ -86,14 +87,15 @@ def persona_drift(context: dg.AssetExecutionContext, config: PersonaDriftConfig,
 @dg.asset(deps=[persona_drift], group_name=GROUP, kinds={"python"}, pool=DUCKDB_POOL,
           automation_condition=retrain_condition())
 def persona_drift_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Precision and recall of detected main-persona changes against the generator's switches (reports/persona_drift.json)."""
+    """Precision and recall of detected main-persona changes vs the generator's switches (reports/persona_drift.json)."""
     paths = data_paths()
     truth = paths.ground_truth / SWITCHES_FILE
     if not truth.exists():
         return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground_truth/{SWITCHES_FILE}"})
     switches = pd.read_csv(truth, dtype=str)
     with warehouse.get_connection() as con:
-        drift = con.execute("select user_id, as_of_date, period_days, compared, main_changed from ml.persona_drift").df()
+        drift = con.execute("""select user_id, as_of_date, period_days, compared, main_changed
+                               from ml.persona_drift""").df()
     # nan (nothing detected, or nobody switched) is reported as null: JSON and metadata have no nan.
     scores = {k: None if v != v else v for k, v in switch_detection(drift, switches).items()}
     write_report(paths.reports, "persona_drift", {
