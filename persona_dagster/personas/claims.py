@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from persona_dagster.personas.evidence import DAILY, NIGHT, OCCASIONALLY, TIMES_OF_DAY, WEEKLY
 from persona_dagster.personas.memories import IntentMemory
@@ -132,33 +133,55 @@ def _calendar(tokens: list[Token]) -> set[tuple[str, object]]:
     return found
 
 
-def _notation_pages(text: str, tokens: list[Token], vocabulary: ClaimVocabulary) -> set[str]:
+@dataclass(frozen=True)
+class _Indexes:
+    """The vocabulary's lookups, built once per vocabulary: a scorer reads thousands of texts with one."""
+
+    tasks: NameIndex
+    services: NameIndex
+    multi_word_pages: NameIndex
+    one_word_pages: NameIndex
+    page_tokens: dict[str, set[str]]  # page name -> 'service;page' tokens
+    services_by_compact: dict[str, str]
+    pages_by_lower: dict[str, str]
+    known_stems: frozenset[str]
+
+
+@lru_cache(maxsize=16)
+def _indexes(vocabulary: ClaimVocabulary) -> _Indexes:
+    page_tokens: dict[str, set[str]] = {}
+    for token in vocabulary.pages:
+        page_tokens.setdefault(split_page_token(token)[1], set()).add(token)
+    known = set(page_tokens) | vocabulary.services | vocabulary.task_intents
+    return _Indexes(
+        tasks=NameIndex(vocabulary.task_intents), services=NameIndex(vocabulary.services),
+        multi_word_pages=NameIndex(n for n in page_tokens if len(name_parts(n)) > 1),
+        one_word_pages=NameIndex(n for n in page_tokens if len(name_parts(n)) == 1),
+        page_tokens=page_tokens, services_by_compact={compact(s): s for s in vocabulary.services},
+        pages_by_lower={p.lower(): p for p in vocabulary.pages}, known_stems=_word_stems(known),
+    )
+
+
+def _notation_pages(text: str, tokens: list[Token], index: _Indexes) -> set[str]:
     """Pages listed as 'service (page, ...)' after a known service; the listed words are used up."""
-    services = {compact(s): s for s in vocabulary.services}
-    pages_by_lower = {p.lower(): p for p in vocabulary.pages}
     pages = set()
     for match in SERVICE_PAGES_PATTERN.finditer(text):
-        service = services.get(compact(match.group(1).rstrip(".")))
+        service = index.services_by_compact.get(compact(match.group(1).rstrip(".")))
         if service is not None:
             # An unknown page under a known service is still a claim (an unsupported one).
             listed = (page_token(service, page) for page in split_list(match.group(2)))
-            pages.update(pages_by_lower.get(t.lower(), t) for t in listed)
+            pages.update(index.pages_by_lower.get(t.lower(), t) for t in listed)
             for t in _inside(tokens, match.start(2), match.end(2)):
                 t.used = True
     return pages
 
 
-def _prose_pages(tokens: list[Token], services: list[tuple[str, int, int]], vocabulary: ClaimVocabulary) -> set[str]:
+def _prose_pages(tokens: list[Token], services: list[tuple[str, int, int]], index: _Indexes) -> set[str]:
     """Pages named in prose: multi-word names anywhere, one-word names only right after a service ('RDS instances')."""
-    by_name: dict[str, set[str]] = {}
-    for token in vocabulary.pages:
-        by_name.setdefault(split_page_token(token)[1], set()).add(token)
-    multi = NameIndex(n for n in by_name if len(name_parts(n)) > 1)
-    single = NameIndex(n for n in by_name if len(name_parts(n)) == 1)
     pages = set()
     mentioned = {name for name, _, _ in services}
-    for name, first, _ in multi.take(tokens):
-        owners = {split_page_token(t)[0] for t in by_name[name]}
+    for name, _, _ in index.multi_word_pages.take(tokens):
+        owners = {split_page_token(t)[0] for t in index.page_tokens[name]}
         # The page of the service named beside it, or of the only service that has it; else of no named one.
         named = [s for s in mentioned if s in owners]
         owner = named[0] if len(named) == 1 else (next(iter(owners)) if len(owners) == 1 else "")
@@ -169,7 +192,7 @@ def _prose_pages(tokens: list[Token], services: list[tuple[str, int, int]], voca
             if tokens[j].text.lower() in _LIST_WORDS:
                 j += 1
                 continue
-            page = None if tokens[j].used else single.lookup([tokens[j]])
+            page = None if tokens[j].used else index.one_word_pages.lookup([tokens[j]])
             if page is None:
                 break
             tokens[j].used = True
@@ -180,18 +203,18 @@ def _prose_pages(tokens: list[Token], services: list[tuple[str, int, int]], voca
 
 def extract_claims(text: str, vocabulary: ClaimVocabulary) -> Claims:
     """Parse a persona text: names first (longest, most specific first), then unknown product-like names."""
+    index = _indexes(vocabulary)
     tokens = tokenize(text)
     lowered = text.lower()
-    pages = _notation_pages(text, tokens, vocabulary)
+    pages = _notation_pages(text, tokens, index)
     calendar = _calendar(tokens)
     # Task names before services: 'cost management' is a task even where 'cost' is a service.
-    spans = NameIndex(vocabulary.task_intents).take(tokens)
+    spans = index.tasks.take(tokens)
     intents = {name for name, _, _ in spans}
-    services = NameIndex(vocabulary.services).take(tokens)
-    pages |= _prose_pages(tokens, services, vocabulary)
+    services = index.services.take(tokens)
+    pages |= _prose_pages(tokens, services, index)
     in_tasks = [t for _, first, last in spans for t in tokens[first: last + 1]]
     intents |= take_stem_bags(tokens, vocabulary.task_intents, reusable=in_tasks)
-    known = {split_page_token(p)[1] for p in vocabulary.pages} | vocabulary.services | vocabulary.task_intents
     return Claims(
         services=frozenset(name for name, _, _ in services),
         pages=frozenset(pages),
@@ -200,5 +223,5 @@ def extract_claims(text: str, vocabulary: ClaimVocabulary) -> Claims:
         counts=frozenset(int(n) for n in _COUNT_PATTERN.findall(lowered)),
         times_of_day=_find_words(lowered, TIME_OF_DAY_WORDS),
         calendar=frozenset(calendar),
-        unknown_entities=frozenset(take_unknown_entities(text, tokens, _word_stems(known))),
+        unknown_entities=frozenset(take_unknown_entities(text, tokens, index.known_stems)),
     )

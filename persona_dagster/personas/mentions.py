@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -26,6 +27,7 @@ _SUFFIXES = (("ies", "y"), ("sses", "ss"), ("es", ""), ("s", ""), ("ing", ""), (
 MAX_NAME_TOKENS = 4
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A crude suffix-stripping stem: 'pipelines'/'pipeline' -> 'pipelin', 'analyses'/'analyze' -> 'analys'."""
     w = word.lower().removesuffix("'s")
@@ -59,11 +61,13 @@ def name_parts(name: str) -> list[str]:
     return [p for p in _PARTS.split(name.lower().removesuffix("'s")) if p]
 
 
+@lru_cache(maxsize=1 << 16)
 def compact(name: str) -> str:
     """'Function Compute', 'function-compute' and 'FunctionCompute' all give 'functioncompute'."""
     return "".join(ch for ch in "".join(name_parts(name)) if ch.isalnum())
 
 
+@lru_cache(maxsize=1 << 16)
 def stems(name: str) -> tuple[str, ...]:
     return tuple(stem(p) for p in name_parts(name))
 
@@ -150,10 +154,11 @@ def take_stem_bags(tokens: Sequence[Token], names: Iterable[str], reusable: Sequ
 def _strong(token: Token) -> bool:
     """Shaped like an identifier or product name wherever it stands."""
     word = token.text.removesuffix("'s")
-    has_letter, has_digit = any(c.isalpha() for c in word), any(c.isdigit() for c in word)
+    # Letters and digits in one part ('EC2', 'S3'), not across parts ('35-year-old').
+    mixed = any(any(c.isalpha() for c in part) and any(c.isdigit() for c in part)
+                and not _ORDINAL_OR_CLOCK.match(part) for part in word.split("-"))
     return bool(
-        _CAMEL.search(word) or "_" in word or ";" in word
-        or (has_letter and has_digit and not _ORDINAL_OR_CLOCK.match(word))
+        _CAMEL.search(word) or "_" in word or ";" in word or mixed
         or (len(word) >= 2 and word.isalpha() and word.isupper())
     )
 
