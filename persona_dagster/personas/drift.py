@@ -129,8 +129,9 @@ def user_drift(memories: pd.DataFrame, persona_tasks: pd.DataFrame, as_of: dt.da
 
 def drift_summary(drift: pd.DataFrame) -> dict[str, object]:
     """Population figures of one as-of day's drift rows: who was compared, whose main persona moved, to what."""
-    compared = drift[drift["compared"]]
-    changed = compared[compared["main_changed"]]
+    # astype(bool): an empty object column would select columns, not rows.
+    compared = drift[drift["compared"].astype(bool)]
+    changed = compared[compared["main_changed"].astype(bool)]
     transitions = changed.groupby(["previous_main", "current_main"]).size().sort_values(ascending=False)
     share = len(changed) / len(compared) if len(compared) else 0.0
     return {
@@ -157,7 +158,7 @@ def switch_detection(drift: pd.DataFrame, switches: pd.DataFrame, users: Iterabl
     positive with one right detection, a false positive with detections and none right, a false
     negative when switched and never rightly detected. users: those evaluated (default: the compared ones).
     """
-    evaluated = set(users) if users is not None else set(drift.loc[drift["compared"], "user_id"])
+    evaluated = set(users) if users is not None else set(drift.loc[drift["compared"].astype(bool), "user_id"])
     switch_date = {u: pd.Timestamp(d).date() for u, d in zip(switches["user_id"], switches["switch_date"])
                    if u in evaluated}
     detected: dict[str, bool] = {}

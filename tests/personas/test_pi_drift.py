@@ -131,3 +131,10 @@ def test_switching_changes_nothing_before_the_first_switch(switched, tmp_path) -
     before = [frame[frame["as_of_date"] < first].reset_index(drop=True) for frame in (with_switch, without)]
     pd.testing.assert_frame_equal(*before)
     assert len(with_switch) != len(without)
+
+
+def test_without_persona_definitions_there_is_no_drift_and_nothing_breaks() -> None:
+    no_definitions = PERSONA_TASKS.iloc[:0]
+    drift = user_drift(pd.DataFrame(_memories("u", ["deploy"] * 4, DAY)), no_definitions, DAY)
+    assert drift.empty and drift_summary(drift)["compared_users"] == 0
+    assert switch_detection(drift, pd.DataFrame(columns=["user_id", "switch_date"]))["switched_users"] == 0
