@@ -26,3 +26,27 @@ def paired_difference(a: Sequence[float], b: Sequence[float], seed: int = 0) -> 
     if a.shape != b.shape:
         raise ValueError(f"paired scores must cover the same examples: {a.shape} vs {b.shape}")
     return bootstrap_interval(a - b, seed)
+
+
+def paired_statistic_intervals(truth: Sequence, predictions: dict[str, Sequence], statistic, reference: str,
+                               seed: int = 0, resamples: int = 200) -> dict[str, dict[str, float]]:
+    """Per model {value, lo, hi, n} of statistic(truth, pred), and of its difference to `reference`, on shared resamples.
+
+    For statistics that are not means of per-example scores (e.g. weighted F1), the examples are
+    resampled and the statistic recomputed; every model sees the same resamples (a paired bootstrap).
+    """
+    truth = np.asarray(truth, dtype=object)
+    preds = {name: np.asarray(p, dtype=object) for name, p in predictions.items()}
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(truth), size=(resamples, len(truth)))
+    values = {name: np.array([statistic(truth[d], p[d]) for d in draws]) for name, p in preds.items()}
+    out = {}
+    for name, p in preds.items():
+        lo, hi = np.percentile(values[name], [2.5, 97.5])
+        out[name] = {"value": float(statistic(truth, p)), "lo": float(lo), "hi": float(hi), "n": len(truth)}
+        if name != reference and reference in preds:
+            diff = values[name] - values[reference]
+            dlo, dhi = np.percentile(diff, [2.5, 97.5])
+            out[f"{name}_minus_{reference}"] = {"value": out[name]["value"] - float(statistic(truth, preds[reference])),
+                                                "lo": float(dlo), "hi": float(dhi), "n": len(truth)}
+    return out

@@ -23,9 +23,12 @@ def _codes(frame: pd.DataFrame, users: pd.Index, services: pd.Index) -> tuple[np
 def usage_features(usage: pd.DataFrame, users: pd.Index, services: pd.Index, as_of: dt.date) -> np.ndarray:
     """[user, 3 x service] float32: used by as_of (0/1), log days used, recency-weighted log events.
 
-    `usage` has one row per user, day and service (names as landed); rows after as_of are ignored.
+    `usage` has one row per user, day (or session) and service, names as landed; rows after as_of
+    are ignored.
     """
-    require_columns(usage, USAGE_COLUMNS, "daily service usage")
+    require_columns(usage, USAGE_COLUMNS, "service usage")
+    if "session_key" in usage:
+        usage = usage.groupby(["user_id", "event_date", "service"], as_index=False, sort=False)["n_events"].sum()
     days = as_days(usage["event_date"], "usage.event_date")
     frame = usage[days <= np.datetime64(as_of, "D")]
     age = (np.datetime64(as_of, "D") - days[days <= np.datetime64(as_of, "D")]).astype(np.float64)
@@ -57,11 +60,11 @@ def first_uses(adoption: pd.DataFrame, users: pd.Index, services: pd.Index, afte
     return out
 
 
-def day_cooccurrence(usage: pd.DataFrame, services: pd.Index, as_of: dt.date) -> np.ndarray:
-    """[service, service] cosine of services used by the same user on the same day, up to as_of.
+def session_cooccurrence(usage: pd.DataFrame, services: pd.Index, as_of: dt.date) -> np.ndarray:
+    """[service, service] cosine of services used in the same session (same user and day without session_key).
 
-    Services a user needs together for one piece of work show up on the same days; services
-    that merely belong to the same kind of user do not have to.
+    Services needed together for one piece of work show up in the same sessions; services that
+    merely belong to the same kind of user do not have to.
     """
     from persona_dagster.segments.baselines import service_similarity
 
@@ -69,7 +72,8 @@ def day_cooccurrence(usage: pd.DataFrame, services: pd.Index, as_of: dt.date) ->
     frame = usage[days <= np.datetime64(as_of, "D")]
     s = services.get_indexer(frame["service"])
     keep = s >= 0
-    user_days = pd.MultiIndex.from_frame(frame.loc[keep, ["user_id", "event_date"]])
+    unit = ["session_key"] if "session_key" in frame else ["user_id", "event_date"]
+    user_days = pd.MultiIndex.from_frame(frame.loc[keep, unit])
     rows, _ = pd.factorize(user_days)
     matrix = np.zeros((rows.max(initial=-1) + 1, len(services)), bool)
     matrix[rows, s[keep]] = True

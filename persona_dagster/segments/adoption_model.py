@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from persona_dagster.segments.adoption_features import day_cooccurrence, first_uses, service_features, usage_features
+from persona_dagster.segments.adoption_features import session_cooccurrence, first_uses, service_features, usage_features
 from persona_dagster.segments.frames import as_days
 from persona_dagster.segments.user_vectors import SessionVectors
 
@@ -50,6 +50,23 @@ class AdoptionInputs:
     adoption: pd.DataFrame  # user_id, service, first_used_date
     vectors: SessionVectors | None = None
 
+    def __post_init__(self) -> None:
+        # Validation fits several knob settings on the same cutoffs: their feature blocks are built once.
+        self._blocks: dict = {}
+
+    def training_block(self, cutoff: dt.date, until: dt.date, services: pd.Index, use_embedding: bool):
+        """(x, used, y, per-service features) of users active by cutoff who take up something in (cutoff, until]."""
+        key = (cutoff, until, tuple(services), use_embedding)
+        if key not in self._blocks:
+            users = _users_active_by(self, cutoff)
+            y = first_uses(self.adoption, users, services, cutoff, until)
+            keep = y.any(axis=1)
+            x_all = self.features(users, services, cutoff, use_embedding)
+            per = _per_service(x_all, len(services), session_cooccurrence(self.usage, services, cutoff))
+            x = x_all[keep]
+            self._blocks[key] = (x, x[:, : len(services)] > 0, y[keep], per[keep])
+        return self._blocks[key]
+
     def days(self) -> list[dt.date]:
         return [d.item() for d in np.unique(as_days(self.usage["event_date"], "usage.event_date"))]
 
@@ -76,12 +93,14 @@ class _ScoreNet(torch.nn.Module):
     def __init__(self, n_in: int, n_out: int, hidden: int):
         super().__init__()
         self.shared = torch.nn.Linear(N_SERVICE_FEATURES, 1)
+        # Per-service prior: some services come to nearly everyone sooner or later, whatever they used.
+        self.prior = torch.nn.Parameter(torch.zeros(n_out))
         # hidden < 0: shared co-use weights only; 0: plus per-service linear scores; > 0: plus an MLP.
         self.user = (None if hidden < 0 else torch.nn.Linear(n_in, n_out) if hidden == 0 else torch.nn.Sequential(
             torch.nn.Linear(n_in, hidden), torch.nn.GELU(), torch.nn.Linear(hidden, n_out)))
 
     def forward(self, x: torch.Tensor, per_service: torch.Tensor) -> torch.Tensor:
-        shared = self.shared(per_service).squeeze(-1)
+        shared = self.shared(per_service).squeeze(-1) + self.prior
         return shared if self.user is None else shared + self.user(x)
 
 
@@ -89,10 +108,10 @@ def _net(n_in: int, n_out: int, hidden: int) -> torch.nn.Module:
     return _ScoreNet(n_in, n_out, hidden)
 
 
-def _per_service(x: np.ndarray, n_services: int, day_sim: np.ndarray) -> torch.Tensor:
+def _per_service(x: np.ndarray, n_services: int, day_sim: np.ndarray) -> np.ndarray:
     f = service_features(x, n_services, day_sim)
     # Standardised per column over the batch: the scale of co-use counts moves with the number of users.
-    return torch.from_numpy((f - f.mean(axis=(0, 1))) / (f.std(axis=(0, 1)) + 1e-6))
+    return ((f - f.mean(axis=(0, 1))) / (f.std(axis=(0, 1)) + 1e-6)).astype(np.float32)
 
 
 def _masked_log_softmax(logits: torch.Tensor, used: torch.Tensor) -> torch.Tensor:
@@ -112,20 +131,10 @@ class AdoptionRecommender:
         """Train on every cutoff c < last_day whose label window (c, min(c + horizon, last_day)] has adoptions."""
         services = pd.Index(sorted(inputs.usage.loc[
             as_days(inputs.usage["event_date"], "usage.event_date") <= np.datetime64(last_day, "D"), "service"].unique()))
-        xs, useds, ys, per = [], [], [], []
-        for cutoff in [d for d in inputs.days() if d < last_day]:
-            until = min(cutoff + dt.timedelta(days=knobs.horizon_days), last_day)
-            users = _users_active_by(inputs, cutoff)
-            y = first_uses(inputs.adoption, users, services, cutoff, until)
-            keep = y.any(axis=1)
-            if keep.any():
-                x_all = inputs.features(users, services, cutoff, knobs.use_embedding)
-                x = x_all[keep]
-                day_sim = day_cooccurrence(inputs.usage, services, cutoff)
-                per.append(_per_service(x_all, len(services), day_sim)[torch.from_numpy(keep)])
-                xs.append(x)
-                useds.append(x[:, : len(services)] > 0)
-                ys.append(y[keep])
+        blocks = [inputs.training_block(c, min(c + dt.timedelta(days=knobs.horizon_days), last_day), services,
+                                        knobs.use_embedding) for c in inputs.days() if c < last_day]
+        blocks = [b for b in blocks if len(b[2])]
+        xs, useds, ys, per = ([b[i] for b in blocks] for i in range(4))
         n = sum(len(y) for y in ys)
         if n < 2:
             raise NotEnoughHistory(
@@ -136,7 +145,8 @@ class AdoptionRecommender:
         torch.manual_seed(knobs.seed)
         net = _net(x.shape[1], len(services), knobs.hidden)
         xt = torch.from_numpy((x - shift) / scale)
-        used_t, yt, per_t = torch.from_numpy(used), torch.from_numpy(y.astype(np.float32)), torch.cat(per)
+        used_t, yt = torch.from_numpy(used), torch.from_numpy(y.astype(np.float32))
+        per_t = torch.from_numpy(np.concatenate(per))
         optimizer = torch.optim.AdamW(net.parameters(), lr=knobs.lr, weight_decay=knobs.weight_decay)
         for _ in range(knobs.epochs):  # full batch: a few thousand examples at most per day range
             optimizer.zero_grad()
@@ -169,8 +179,8 @@ class AdoptionRecommender:
         x = x_all[rows]
         used = x[:, : len(self.services)] > 0
         with torch.no_grad():
-            day_sim = day_cooccurrence(inputs.usage, self.services, as_of)
-            per = _per_service(x_all, len(self.services), day_sim)[torch.from_numpy(rows)]
+            day_sim = session_cooccurrence(inputs.usage, self.services, as_of)
+            per = torch.from_numpy(_per_service(x_all, len(self.services), day_sim)[rows])
             logits = self.net(torch.from_numpy((x - self.shift) / self.scale), per).numpy().astype(np.float64)
         return np.where(used, -np.inf, logits), used
 

@@ -17,9 +17,10 @@ from persona_dagster.segments.metrics import hit_at_k
 def knob_grid(with_embedding: bool) -> list[AdoptionKnobs]:
     """The small grid validation searches: inputs x capacity x regularisation."""
     inputs = (False, True) if with_embedding else (False,)
+    # Co-use weights alone, then per-service scores over usage (and SessionBERT vectors), linear or an MLP.
     grid = [AdoptionKnobs(use_embedding=False, hidden=-1)]
     return grid + [AdoptionKnobs(use_embedding=e, hidden=h, weight_decay=w)
-                   for e in inputs for h in (0, 64) for w in (1e-3, 1e-1)]
+                   for e in inputs for h, w in ((0, 1e-1), (64, 1e-3))]
 
 
 def window_targets(inputs: AdoptionInputs, users: pd.Index, services: pd.Index, after: dt.date,

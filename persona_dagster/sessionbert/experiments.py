@@ -12,7 +12,8 @@ from transformers import PreTrainedTokenizerFast
 
 from persona_dagster.sessionbert.baselines import MarkovBaseline, PopularityBaseline
 from persona_dagster.sessionbert.evaluate import HEADLINE_METRIC, evaluate_predictions
-from persona_dagster.sessionbert.examples import next_activity_examples, require_examples
+from persona_dagster.evaluation.intervals import paired_statistic_intervals
+from persona_dagster.sessionbert.examples import TASK_TARGETS, next_activity_examples, split_by_time, require_examples
 from persona_dagster.sessionbert.finetune import MULTI_TASK, finetune_next_activity, predict_next_activity
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.pretrain import PretrainResult, pretrain_mlm
@@ -34,6 +35,32 @@ class ExperimentConfig:
     pooling: Pooling = "cls_last"
     pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=1e-3))
     finetune: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=5e-4))
+    # Fine-tuning learning rates validation chooses among (the last valid_fraction of training sessions).
+    finetune_lrs: tuple[float, ...] = (1e-4, 5e-4)
+    markov_prior: bool = True  # heads correct first-order transition log-probabilities (markov_prior.py)
+    valid_fraction: float = 0.15
+
+
+def _validation_score(metrics: dict[str, Any]) -> float:
+    """Mean weighted F1 over the predicted tasks: what validation maximises."""
+    return sum(m[HEADLINE_METRIC] for m in metrics.values()) / len(metrics)
+
+
+def choose_finetune_lr(train_examples: pd.DataFrame, tokenizer: PreTrainedTokenizerFast, mlm_dir: Path,
+                       work_dir: Path, cfg: ExperimentConfig) -> tuple[ExperimentConfig, list[dict[str, Any]]]:
+    """(cfg with the fine-tuning lr that scores best on the later training examples, the search rows)."""
+    fit, valid = split_by_time(train_examples, quantile=1 - cfg.valid_fraction)
+    if len(cfg.finetune_lrs) == 1 or fit.empty or valid.empty:
+        return replace(cfg, finetune=replace(cfg.finetune, lr=cfg.finetune_lrs[0])), []
+    rows = []
+    for lr in cfg.finetune_lrs:
+        trial = replace(cfg, finetune=replace(cfg.finetune, lr=lr))
+        run = finetune_stage(fit, valid, tokenizer, mlm_dir, work_dir / f"lr{lr:g}", trial)
+        rows.append({"lr": lr, "valid_examples": len(valid),
+                     **{f"valid_{t}_{HEADLINE_METRIC}": m[HEADLINE_METRIC] for t, m in run["metrics"].items()},
+                     "valid_score": _validation_score(run["metrics"])})
+    best = max(rows, key=lambda r: r["valid_score"])["lr"]
+    return replace(cfg, finetune=replace(cfg.finetune, lr=best)), rows
 
 
 def pretrain_stage(
@@ -58,22 +85,35 @@ def finetune_stage(
 ) -> dict[str, Any]:
     """Fine-tune on train_examples, predict test_examples, return {task: metrics} plus run facts."""
     train_cfg = replace(cfg.finetune, max_len=cfg.max_len)
-    result = finetune_next_activity(train_examples, tokenizer, work_dir, mlm_dir, train_cfg, tasks, pooling=cfg.pooling)
+    result = finetune_next_activity(train_examples, tokenizer, work_dir, mlm_dir, train_cfg, tasks, pooling=cfg.pooling,
+                                    markov_prior=cfg.markov_prior)
     predictions = predict_next_activity(result.model, tokenizer, list(test_examples["text"]))
     return {
         "metrics": evaluate_predictions(predictions, test_examples),
+        "predictions": predictions,
         "finetune_steps": result.train.steps,
         "finetune_seconds": result.train.wall_seconds,
         "model_dir": str(result.model_dir),
     }
 
 
-def baseline_metrics(train_examples: pd.DataFrame, test_examples: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Popularity and first-order Markov, fitted on train_examples, scored on the same test examples."""
-    return {
-        name: evaluate_predictions(model.fit(train_examples).predict(test_examples), test_examples)
-        for name, model in (("popularity", PopularityBaseline()), ("markov", MarkovBaseline()))
-    }
+def baseline_predictions(train_examples: pd.DataFrame, test_examples: pd.DataFrame) -> dict[str, dict[str, list[str]]]:
+    """Popularity and first-order Markov, fitted on train_examples, predicting the same test examples."""
+    return {name: model.fit(train_examples).predict(test_examples)
+            for name, model in (("popularity", PopularityBaseline()), ("markov", MarkovBaseline()))}
+
+
+def f1_intervals(test_examples: pd.DataFrame, predictions: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
+    """Per task: each model's weighted F1 with a 95% paired-bootstrap interval, and its difference to Markov."""
+    from sklearn.metrics import f1_score
+
+    def weighted_f1(truth, pred) -> float:
+        return float(f1_score(truth, pred, average="weighted", zero_division=0))
+
+    return {task: paired_statistic_intervals(list(test_examples[TASK_TARGETS[task]]),
+                                             {m: p[task] for m, p in predictions.items() if task in p},
+                                             weighted_f1, reference="markov")
+            for task in MULTI_TASK}
 
 
 def split_examples(train_sessions: pd.DataFrame, test_sessions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -114,20 +154,31 @@ def compare_models(
     work_dir = Path(work_dir)
     train_examples, test_examples = split_examples(train_sessions, test_sessions)
     tokenizer, pre = pretrain_stage(train_sessions, work_dir / "session", cfg)
+    cfg, search = choose_finetune_lr(train_examples, tokenizer, pre.model_dir, work_dir / "session" / "valid", cfg)
     models: dict[str, Any] = {}
     variants = {"sessionbert": MULTI_TASK, "sessionbert_service_only": ("service",), "sessionbert_page_only": ("page",)}
     for name, tasks in variants.items():
         out = work_dir / "session" / name
         run = finetune_stage(train_examples, test_examples, tokenizer, pre.model_dir, out, cfg, tasks)
         models[name] = run | _pretrain_facts(pre, tokenizer, cfg)
+    # Where the gain over Markov comes from: the same model without the transition prior.
+    plain = replace(cfg, markov_prior=False)
+    run = finetune_stage(train_examples, test_examples, tokenizer, pre.model_dir, work_dir / "session" / "plain", plain)
+    models["sessionbert_without_markov_prior"] = run | _pretrain_facts(pre, tokenizer, plain)
     generic = replace(cfg, tokenizer_kind="generic")
     models["generic_bert"] = run_next_activity_experiment(train_sessions, test_sessions, work_dir / "generic", generic)
+    baselines = baseline_predictions(train_examples, test_examples)
+    headline = {"sessionbert": models["sessionbert"]["predictions"], "markov": baselines["markov"],
+                "sessionbert_without_markov_prior": models["sessionbert_without_markov_prior"]["predictions"],
+                "generic_bert": models["generic_bert"]["predictions"]}
     return {
         "headline_metric": HEADLINE_METRIC,
+        "validation": {"chosen_finetune_lr": cfg.finetune.lr, "search": search},
+        "intervals": f1_intervals(test_examples, headline),
         "n_train_examples": len(train_examples),
         "n_test_examples": len(test_examples),
         "models": models,
-        "baselines": baseline_metrics(train_examples, test_examples),
+        "baselines": {name: evaluate_predictions(p, test_examples) for name, p in baselines.items()},
     }
 
 
@@ -143,3 +194,9 @@ def length_ablation(
         n: run_next_activity_experiment(train_sessions, test_sessions, Path(work_dir) / f"len{n}", replace(cfg, max_len=n))
         for n in lengths
     }
+
+
+def truncated_shares(texts: Sequence[str], lengths: Sequence[int]) -> dict[int, float]:
+    """{max_len: share of sequences cut at that length}: one word-level token per word, plus [CLS] and [SEP]."""
+    sizes = [len(t.split()) + 2 for t in texts]
+    return {n: sum(size > n for size in sizes) / max(1, len(sizes)) for n in lengths}

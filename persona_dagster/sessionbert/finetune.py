@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from transformers import BertModel, PreTrainedTokenizerFast
+from transformers import BertForMaskedLM, BertModel, PreTrainedTokenizerFast
 
 from persona_dagster.errors import NotEnoughData
 from persona_dagster.sessionbert.batching import pad_batch
@@ -19,6 +19,7 @@ from persona_dagster.sessionbert.encoding import encode_sessions
 from persona_dagster.sessionbert.examples import TASK_TARGETS
 from persona_dagster.sessionbert.inference import map_batches
 from persona_dagster.sessionbert.labels import LabelVocab
+from persona_dagster.sessionbert.markov_prior import transition_log_priors
 from persona_dagster.sessionbert.next_activity import NextActivityModel
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.training import OnLog, TrainConfig, TrainResult, train_loop
@@ -45,10 +46,12 @@ def finetune_next_activity(
     min_label_count: int = 1,
     preset: str = "small",
     on_log: OnLog | None = None,
+    markov_prior: bool = True,
 ) -> FinetuneResult:
     """Train heads (and the encoder) on examples from next_activity_examples; loss = weighted sum over tasks.
 
     encoder_dir: a pretrained MLM directory; None trains the preset from scratch (the no-pretraining ablation).
+    markov_prior: heads learn a correction to first-order transition log-probabilities (markov_prior.py).
     """
     cfg = cfg or TrainConfig()
     out_dir = Path(out_dir)
@@ -66,9 +69,11 @@ def finetune_next_activity(
     torch.manual_seed(cfg.seed)  # the same seed builds the same heads
     if encoder_dir is None:
         encoder = BertModel(bert_config(preset, tokenizer), add_pooling_layer=False)
-        model = NextActivityModel(encoder, vocabs, pooling, max_len=cfg.max_len)
     else:
-        model = NextActivityModel.from_mlm(encoder_dir, vocabs, pooling, max_len=cfg.max_len)
+        encoder = BertForMaskedLM.from_pretrained(str(encoder_dir), local_files_only=True).bert
+    priors = (transition_log_priors(list(examples["history"]), list(examples["next_page"]), tokenizer, vocabs,
+                                    encoder.config.vocab_size) if markov_prior else None)
+    model = NextActivityModel(encoder, vocabs, pooling, max_len=cfg.max_len, priors=priors)
 
     def step_loss(m: torch.nn.Module, batch: list[int], generator: torch.Generator) -> tuple[torch.Tensor, int]:
         seqs = [ids[i] for i in batch]

@@ -18,7 +18,15 @@ def test_compare_models_scores_everything_on_one_test_set(tmp_path):
     report = compare_models(train, test, tmp_path, FAST)
     n = report["n_test_examples"]
     assert n > 0 and report["headline_metric"] == "weighted_f1"
-    assert set(report["models"]) == {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert"}
+    assert set(report["models"]) == {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert",
+                                     "sessionbert_without_markov_prior"}
+    # The fine-tuning lr came from validation on the later training examples, not from the test set.
+    search = report["validation"]["search"]
+    assert {r["lr"] for r in search} == set(FAST.finetune_lrs)
+    assert report["validation"]["chosen_finetune_lr"] == max(search, key=lambda r: r["valid_score"])["lr"]
+    for task in ("service", "page"):
+        diff = report["intervals"][task]["sessionbert_minus_markov"]
+        assert diff["lo"] <= diff["value"] <= diff["hi"] and diff["n"] == n
     assert set(report["models"]["sessionbert_service_only"]["metrics"]) == {"service"}
     assert report["models"]["generic_bert"]["tokenizer"] == "generic"
     # The generic tokenizer's vocabulary is made of sub-words, so it is smaller.

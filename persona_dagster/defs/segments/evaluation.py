@@ -1,10 +1,12 @@
 """Offline evaluation of segments and recommendations: Hit@k on seen/unseen splits, cluster quality."""
 
+import dataclasses
 import os
 import tempfile
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
@@ -42,6 +44,7 @@ from persona_dagster.sessionbert.finetune import finetune_next_activity
 from persona_dagster.sessionbert.tokenizer import load_tokenizer
 from persona_dagster.sessionbert.training import TrainConfig
 from persona_dagster.settings import data_paths
+from persona_dagster.warehouse.landed_names import LandedNames, read_landed_names
 from persona_dagster.warehouse.session_io import read_sessions
 
 GROUP = "segments"
@@ -73,11 +76,12 @@ def gate_results(splits: list[dict]) -> list[dg.AssetCheckResult]:
             check_name=name, passed=bool(rows) and not behind, severity=gate_severity(),
             description=(f"behind {baseline} at {behind} seen days" if behind else
                          f"reaches {baseline} on every split" if rows else "no split could be scored"),
-            metadata={"splits": table(rows), "splits_behind": dg.MetadataValue.json(behind)}))
+            metadata={"splits": table(rows), "figures": dg.MetadataValue.json(rows),
+                      "splits_behind": dg.MetadataValue.json(behind)}))
     return results
 
 
-def _rule_recommendations(es, encoder_dir: Path, cfg: RecommendationEvaluationConfig) -> pd.DataFrame:
+def _rule_recommendations(es, encoder_dir: Path, cfg: RecommendationEvaluationConfig, names: LandedNames) -> pd.DataFrame:
     """The paper's rule on one split: next-service model fine-tuned on the seen days, votes of the last 8 sessions."""
     seen = es.seen_sessions
     scored_sessions = last_sessions(seen[seen["user_id"].isin(sorted(es.targets))], LAST_SESSIONS)
@@ -86,14 +90,16 @@ def _rule_recommendations(es, encoder_dir: Path, cfg: RecommendationEvaluationCo
         tuned = finetune_next_activity(next_activity_examples(seen), tokenizer, Path(work), encoder_dir,
                                        TrainConfig(epochs=cfg.finetune_epochs, lr=5e-4, cpu_threads=cfg.cpu_threads))
         votes = session_top_services(scored_sessions, tuned.model_dir)
+    # The model votes in token form; used services and targets carry the landed names.
+    votes = dataclasses.replace(votes, services=np.asarray(names.services_of(votes.services), dtype=object))
     return recommend_new_services(scored_sessions, votes, es.used)
 
 
 def split_scores(sessions, adopted, inputs: AdoptionInputs, seen_days: int, encoder_dir: Path,
-                 cfg: RecommendationEvaluationConfig) -> dict:
+                 cfg: RecommendationEvaluationConfig, names: LandedNames) -> dict:
     """One split under the protocol: trained recommender (knobs on validation), paper's rule, baselines."""
     es = evaluation_set(sessions, adopted, seen_days)
-    extra = {"sessionbert_rule": _rule_recommendations(es, encoder_dir, cfg)} if cfg.paper_rule else {}
+    extra = {"sessionbert_rule": _rule_recommendations(es, encoder_dir, cfg, names)} if cfg.paper_rule else {}
     return evaluate_split(sessions, adopted, inputs, seen_days, cfg.valid_days, extra)
 
 
@@ -150,7 +156,11 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
         clustering = clustering_scores(con, sessions, truth) if truth else []
         latest = con.execute("""select r.user_id, r.service from ml.service_recommendations r
                                 qualify r.as_of_date = max(r.as_of_date) over (partition by r.user_id)""").df()
-        tailoring = persona_tailoring_share(latest, latest_persona_tags(con), services_by_persona(con))
+        persona_services = services_by_persona(con)
+        # Without persona definitions (most real logs) there is nothing to be tailored to.
+        tailoring = (persona_tailoring_share(latest, latest_persona_tags(con), persona_services)
+                     if persona_services else pd.DataFrame(columns=["persona_tag", "share"]))
+        names = read_landed_names(con)
     n_days = sessions["event_date"].nunique()
     seen = [d for d in config.seen_days if config.valid_days < d < n_days]
     if not seen:
@@ -158,7 +168,7 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
                          f"valid_days {config.valid_days}): recommendations need more days to be evaluated")
     encoder = shared_encoder(sessions, seen, config)
     inputs = AdoptionInputs(usage, adopted, session_vectors(sessions, encoder))
-    splits = [split_scores(sessions, adopted, inputs, d, encoder.path, config) for d in seen]
+    splits = [split_scores(sessions, adopted, inputs, d, encoder.path, config, names) for d in seen]
     methods = [m for m in splits[0] if isinstance(splits[0][m], dict) and "hit@5" in splits[0][m]]
     split_rows = [{"seen_days": s["seen_days"], "scored_users": s["scored_users"],
                    **{f"{m}_{h}": round(s[m][h], 4) for m in methods for h in ("hit@5", "hit@3")},
