@@ -12,6 +12,7 @@ import pandas as pd
 from transformers import PreTrainedTokenizerFast
 
 from persona_dagster.evaluation.protocol import assert_no_leak, before_or_on
+from persona_dagster.sessionbert.contrastive import ContrastiveConfig, train_user_contrastive
 from persona_dagster.sessionbert.pretrain import pretrain_mlm
 from persona_dagster.sessionbert import tokenizer as tokenizers
 from persona_dagster.sessionbert.training import TrainConfig
@@ -58,3 +59,13 @@ def encoder_for_cutoff(sessions: pd.DataFrame, cutoff: dt.date, cache_root: Path
     tokenizer = tokenizers.train_tokenizer(texts, vocab_size, "session")
     result = pretrain_mlm(texts, tokenizer, folder, cfg, preset)
     return CutoffEncoder(cutoff, result.model_dir, len(texts), cached=False)
+
+
+def user_stage_for_cutoff(sessions: pd.DataFrame, encoder: CutoffEncoder, cfg: ContrastiveConfig) -> Path:
+    """The contrastive user stage on top of a cutoff encoder, trained on the same days only; cached beside it."""
+    seen = before_or_on(sessions, encoder.cutoff)
+    assert_no_leak(seen, encoder.cutoff, "contrastive stage sessions")
+    out = encoder.path.parent / f"user-{cfg.steps}-{cfg.group}-{cfg.batch_users}-{cfg.seed}"
+    if not (out / "config.json").exists():
+        train_user_contrastive(seen, encoder.tokenizer(), encoder.path, out, cfg)
+    return out

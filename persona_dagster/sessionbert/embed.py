@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from transformers import BertForMaskedLM, BertModel, PreTrainedTokenizerFast
+from transformers import BertConfig, BertForMaskedLM, BertModel, PreTrainedTokenizerFast
 
 from persona_dagster.sessionbert.device import pick_device
 from persona_dagster.sessionbert.encoding import encode_sessions
@@ -34,6 +34,8 @@ def load_encoder(path: str | Path, device: str | None = None) -> BertModel:
     path = Path(path)
     if (path / HEADS_FILE).exists():
         encoder = NextActivityModel.from_pretrained(path).encoder
+    elif "BertModel" in (BertConfig.from_pretrained(str(path)).architectures or []):  # the contrastive stage's
+        encoder = BertModel.from_pretrained(str(path), local_files_only=True, add_pooling_layer=False)
     else:
         encoder = BertForMaskedLM.from_pretrained(str(path), local_files_only=True).bert
     return encoder.to(pick_device(device)).eval()

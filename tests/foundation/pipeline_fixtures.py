@@ -40,13 +40,16 @@ TINY_MODELS = {
     "sessionbert_mlm": TINY_TRAINING,
     "generic_bert_mlm": TINY_TRAINING,
     "next_activity_model": TINY_TRAINING,
+    "sessionbert_user_encoder": {"steps": 10, "batch_users": 8},
     "next_activity_evaluation": {"preset": "tiny", "epochs": 1, "max_sessions": 400, "ablation_max_sessions": 200,
                                  "ablation_lengths": [64, 128]},
     "user_segments": {"k_min": 2, "k_max": 5},
     "persona_map": {"k_min": 2, "k_max": 5},
     "recommendation_evaluation": {"k_min": 2, "k_max": 5, "seen_days": [3], "valid_days": 1,
-                                  "finetune_epochs": 1, "encoder_epochs": 1, "encoder_preset": "tiny"},
-    **{name: {"max_users": 8, "sft_epochs": 8, "dpo_rounds": 1, "candidates": 4, "eval_samples": 2}
+                                  "finetune_epochs": 1, "encoder_epochs": 1, "encoder_preset": "tiny",
+                                  "contrastive_steps": 10},
+    # The from-scratch tiny policy: the pretrained backbone has its own (slow-marked) tests.
+    **{name: {"backbone": "tiny", "max_users": 8, "sft_epochs": 8, "dpo_rounds": 1, "candidates": 4, "eval_samples": 2}
        for name in ("persona_policy", "induced_personas", "persona_induction_evaluation")},
 }
 WAREHOUSE_ONLY = {"raw", "staging", "intermediate", "marts"}

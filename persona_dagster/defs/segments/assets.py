@@ -14,7 +14,7 @@ from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.segments.config import SegmentsConfig
 from persona_dagster.defs.segments.inputs import reference_maps
-from persona_dagster.defs.sessionbert.assets import generic_bert_mlm, user_embeddings
+from persona_dagster.defs.sessionbert.assets import EMBEDDING_MODEL, generic_bert_mlm, user_embeddings
 from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.embed import session_embeddings as embed_sessions
 from persona_dagster.sessionbert.embed import user_embeddings as mean_of_last_sessions
@@ -58,7 +58,7 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
                   mlflow: MLflowResource) -> dg.MaterializeResult:
     """k-means (cosine) on SessionBERT user embeddings, k by silhouette; generic BERT and TF-IDF swept beside it."""
     paths = data_paths()
-    encoder = current(paths.models, "sessionbert")
+    encoder = current(paths.models, EMBEDDING_MODEL)
     with warehouse.get_connection() as con:
         users, vectors = latest_user_embeddings(con, encoder.version)
         sessions = read_sessions(con)

@@ -35,10 +35,11 @@ from persona_dagster.segments.recommend import recommend_new_services
 from persona_dagster.segments.splits import evaluation_set
 from persona_dagster.segments.adoption_model import AdoptionInputs
 from persona_dagster.segments.user_vectors import SessionVectors
-from persona_dagster.evaluation.encoders import CutoffEncoder, encoder_for_cutoff
+from persona_dagster.evaluation.encoders import CutoffEncoder, encoder_for_cutoff, user_stage_for_cutoff
+from persona_dagster.sessionbert.contrastive import ContrastiveConfig, activity_texts, embed_activities
 from persona_dagster.evaluation.protocol import PROTOCOL, time_split
 from persona_dagster.evaluation.recommendation import MODEL, evaluate_split
-from persona_dagster.sessionbert.embed import embed_texts, load_encoder
+from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.examples import next_activity_examples
 from persona_dagster.sessionbert.finetune import finetune_next_activity
 from persona_dagster.sessionbert.tokenizer import load_tokenizer
@@ -110,9 +111,11 @@ def shared_encoder(sessions: pd.DataFrame, splits: list[int], cfg: Recommendatio
     return encoder_for_cutoff(sessions, cutoff, data_paths().models / "work" / "protocol", train, cfg.encoder_preset)
 
 
-def session_vectors(sessions: pd.DataFrame, encoder: CutoffEncoder) -> SessionVectors:
-    """Every session's SessionBERT vector from the split-safe encoder (inference only: nothing is learnt here)."""
-    vectors = embed_texts(load_encoder(encoder.path), encoder.tokenizer(), list(sessions["sequence"]))
+def session_vectors(sessions: pd.DataFrame, encoder: CutoffEncoder, cfg: RecommendationEvaluationConfig) -> SessionVectors:
+    """Every session's vector from the split-safe encoder and its user stage (trained up to the cutoff only)."""
+    stage = ContrastiveConfig(steps=cfg.contrastive_steps, cpu_threads=cfg.cpu_threads)
+    user_encoder = user_stage_for_cutoff(sessions, encoder, stage)
+    vectors = embed_activities(load_encoder(user_encoder), encoder.tokenizer(), activity_texts(sessions))
     return SessionVectors(sessions[["user_id", "event_date", "session_start", "session_key"]].copy(), vectors)
 
 
@@ -167,7 +170,7 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
         raise dg.Failure(f"no seen-day split fits {n_days} days of sessions (seen_days {config.seen_days}, "
                          f"valid_days {config.valid_days}): recommendations need more days to be evaluated")
     encoder = shared_encoder(sessions, seen, config)
-    inputs = AdoptionInputs(usage, adopted, session_vectors(sessions, encoder))
+    inputs = AdoptionInputs(usage, adopted, session_vectors(sessions, encoder, config))
     splits = [split_scores(sessions, adopted, inputs, d, encoder.path, config, names) for d in seen]
     methods = [m for m in splits[0] if isinstance(splits[0][m], dict) and "hit@5" in splits[0][m]]
     split_rows = [{"seen_days": s["seen_days"], "scored_users": s["scored_users"],

@@ -14,7 +14,7 @@ from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.segments.config import RecommenderConfig
 from persona_dagster.defs.segments.inputs import adoption, daily_service_usage
-from persona_dagster.defs.sessionbert.assets import user_embeddings
+from persona_dagster.defs.sessionbert.assets import EMBEDDING_MODEL, user_embeddings
 from persona_dagster.evaluation.protocol import TimeSplit
 from persona_dagster.model_store import current, publish
 from persona_dagster.segments.adoption_model import AdoptionInputs, AdoptionKnobs, AdoptionRecommender, NotEnoughHistory
@@ -54,7 +54,7 @@ def adoption_recommender(context: dg.AssetExecutionContext, config: RecommenderC
                          mlflow: MLflowResource) -> dg.MaterializeResult:
     """Recommender of services a user takes up next: SessionBERT vectors + usage, knobs chosen on the last days."""
     paths = data_paths()
-    encoder = current(paths.models, "sessionbert")
+    encoder = current(paths.models, EMBEDDING_MODEL)
     with warehouse.get_connection() as con:
         inputs = AdoptionInputs(daily_service_usage(con), adoption(con), stored_session_vectors(con, encoder.version))
     days = inputs.days()

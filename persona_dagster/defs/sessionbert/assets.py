@@ -12,11 +12,17 @@ from persona_dagster.defs.failures import fail_on_too_little_data
 from persona_dagster.defs.metadata import image, table
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.defs.resources import MLflowResource
-from persona_dagster.defs.sessionbert.config import EvaluationConfig, TrainingConfig
+from persona_dagster.defs.sessionbert.config import ContrastiveStageConfig, EvaluationConfig, TrainingConfig
 from persona_dagster.model_store import current, previous_model_with_tokenizer, publish
 from persona_dagster.plots import line_plot
 from persona_dagster.reports import write_report
-from persona_dagster.sessionbert.embed import embed_texts, load_encoder
+from persona_dagster.sessionbert.contrastive import (
+    ContrastiveConfig,
+    activity_texts,
+    embed_activities,
+    train_user_contrastive,
+)
+from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.examples import next_activity_examples, require_examples, split_by_time
 from persona_dagster.sessionbert.experiments import ExperimentConfig, compare_models, length_ablation, truncated_shares
 from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity
@@ -36,6 +42,9 @@ from persona_dagster.warehouse.session_io import read_sessions
 from persona_dagster.warehouse.window import days_in_window
 
 SESSION_SEQUENCES = dg.AssetKey(["marts", "session_sequences"])
+# The model whose vectors are the session and user embeddings (segments, recommender): SessionBERT
+# after its user-level contrastive stage.
+EMBEDDING_MODEL = "sessionbert_user"
 GROUP = "sessionbert"
 # Assets that train: a Kubernetes deployment schedules these on GPU nodes (see deploy/).
 GPU_TAGS = {"persona_dagster/gpu": "true"}
@@ -273,13 +282,45 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
 
 
 @dg.asset(
-    deps=[SESSION_SEQUENCES, sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "duckdb"},
+    deps=[sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
+    automation_condition=retrain_condition(),
+)
+def sessionbert_user_encoder(context: dg.AssetExecutionContext, config: ContrastiveStageConfig,
+                             warehouse: DuckDBResource, mlflow: MLflowResource) -> dg.MaterializeResult:
+    """SessionBERT's encoder after a user-level contrastive stage on activities: the embeddings segments cluster."""
+    paths = data_paths()
+    mlm = current(paths.models, "sessionbert")
+    sessions = _sessions(warehouse, config.max_sessions)
+    cfg = ContrastiveConfig(steps=config.steps, batch_users=config.batch_users, group=config.group, lr=config.lr,
+                            cpu_threads=config.cpu_threads)
+    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(
+        "sessionbert", run_name="sessionbert_user_encoder", tags={"asset": "sessionbert_user_encoder"}
+    ):
+        import mlflow as ml
+
+        ml.log_params({**config.model_dump(), "mlm_version": mlm.version, "sessions": len(sessions)})
+        try:
+            result = train_user_contrastive(sessions, load_tokenizer(mlm.path), mlm.path, Path(tmp) / "model", cfg)
+        except ValueError as err:
+            raise dg.Failure(f"sessionbert_user_encoder: {err}") from err
+        log_curve(result.loss_curve, "contrastive_loss")
+        stored = publish(result.model_dir, paths.models, EMBEDDING_MODEL, extra={"mlm_version": mlm.version})
+    plot = line_plot({"InfoNCE loss": result.loss_curve}, paths.artifacts / "plots" / "sessionbert_user_loss.png",
+                     "User-level contrastive stage", "step", "loss")
+    return dg.MaterializeResult(metadata={
+        "version": stored.version, "mlm_version": mlm.version, "users": result.users,
+        "final_loss": float(result.loss_curve[-1][1]), "loss_curve": image(plot, "contrastive loss"),
+    })
+
+
+@dg.asset(
+    deps=[SESSION_SEQUENCES, sessionbert_user_encoder], group_name=GROUP, kinds={"pytorch", "duckdb"},
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
     automation_condition=daily_condition(),
 )
 def session_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Mean-pooled SessionBERT vector per session, only for sessions lacking one for the current model version."""
-    model = current(data_paths().models, "sessionbert")
+    """SessionBERT (user stage) vector of each session's activities, only for sessions lacking one for this version."""
+    model = current(data_paths().models, EMBEDDING_MODEL)
     window = context.partition_time_window
     first, end = window.start.date(), window.end.date()
     encoder, tokenizer = load_encoder(model.path), load_tokenizer(model.path)
@@ -288,7 +329,7 @@ def session_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResou
         pruned = prune_stale_session_embeddings(con, first, end, model.version)
         todo = sessions_to_embed(con, first, end, model.version)
         if len(todo):
-            vectors = embed_texts(encoder, tokenizer, list(todo["sequence"]), max_len=512)
+            vectors = embed_activities(encoder, tokenizer, activity_texts(todo))
             write_session_embeddings(con, todo, vectors, model.version)
         total = con.execute(
             "select count(*) from embeddings.session_embeddings where event_date >= ? and event_date < ? "
@@ -306,7 +347,7 @@ def session_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResou
 )
 def user_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Per user active on a day: the mean of their last 8 session vectors up to that day."""
-    model = current(data_paths().models, "sessionbert")
+    model = current(data_paths().models, EMBEDDING_MODEL)
     window = context.partition_time_window
     first, end = window.start.date(), window.end.date()
     with warehouse.get_connection() as con:

@@ -40,3 +40,14 @@ class EvaluationConfig(dg.Config):
     ablation_max_sessions: int = 2_000
     ablation_preset: str = "tiny"
     cpu_threads: int | None = 1
+
+
+class ContrastiveStageConfig(dg.Config):
+    """Budget of the user-level contrastive stage (sessionbert/contrastive.py)."""
+
+    steps: int = 150
+    batch_users: int = 32
+    group: int = 3
+    lr: float = 3e-4
+    max_sessions: int = 20_000
+    cpu_threads: int | None = 1

@@ -7,8 +7,9 @@ from persona_dagster.defs.sessionbert.assets import (
     session_embeddings,
     session_tokenizer,
     sessionbert_mlm,
+    sessionbert_user_encoder,
     user_embeddings,
 )
 
-defs = dg.Definitions(assets=[session_tokenizer, sessionbert_mlm, generic_bert_mlm, next_activity_model, next_activity_evaluation,
+defs = dg.Definitions(assets=[session_tokenizer, sessionbert_mlm, sessionbert_user_encoder, generic_bert_mlm, next_activity_model, next_activity_evaluation,
                               session_embeddings, user_embeddings])
