@@ -170,7 +170,7 @@ def generic_bert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, 
 )
 def next_activity_model(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
                         mlflow: MLflowResource) -> dg.MaterializeResult:
-    """SessionBERT fine-tuned multi-task (next service + next page); scored on the latest 20% of sessions."""
+    """SessionBERT fine-tuned multi-task (next service + next page), the serving model; leak-free figures: next_activity_evaluation."""
     paths = data_paths()
     encoder = current(paths.models, "sessionbert")
     tokenizer = load_tokenizer(encoder.path)
@@ -193,11 +193,14 @@ def next_activity_model(context: dg.AssetExecutionContext, config: TrainingConfi
         tokenizer.save_pretrained(result.model_dir)
         stored = publish(result.model_dir, paths.models, "next_activity", extra={"encoder_version": encoder.version})
         registered = register_model_dir(stored.path, "next_activity")
+    # The latest 20% are held out of fine-tuning but the serving encoder was pretrained on every session:
+    # a check that the fit works, not a test figure (next_activity_evaluation retrains leak-free).
     return dg.MaterializeResult(metadata={
         "version": stored.version, "registered_version": str(registered),
-        "metrics": table([{"head": task, **values} for task, values in metrics.items()]),
-        "service_weighted_f1": float(metrics["service"]["weighted_f1"]),
-        "page_weighted_f1": float(metrics["page"]["weighted_f1"]),
+        "fit_check": table([{"head": task, **values} for task, values in metrics.items()]),
+        "fit_check_service_weighted_f1": float(metrics["service"]["weighted_f1"]),
+        "fit_check_page_weighted_f1": float(metrics["page"]["weighted_f1"]),
+        "note": "the encoder saw the held-out sessions (unlabelled) in masked-LM; see next_activity_evaluation",
     })
 
 
