@@ -1,0 +1,1 @@
+"""The leaderboard over every evaluation report."""
