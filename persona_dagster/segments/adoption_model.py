@@ -58,7 +58,7 @@ class AdoptionInputs:
         """(x, used, y, per-service features) of users active by cutoff who take up something in (cutoff, until]."""
         key = (cutoff, until, tuple(services), use_embedding)
         if key not in self._blocks:
-            users = _users_active_by(self, cutoff)
+            users = users_active_by(self, cutoff)
             y = first_uses(self.adoption, users, services, cutoff, until)
             keep = y.any(axis=1)
             x_all = self.features(users, services, cutoff, use_embedding)
@@ -79,7 +79,8 @@ class AdoptionInputs:
         return np.concatenate([x, self.vectors.as_of(users, as_of)], axis=1)
 
 
-def _users_active_by(inputs: AdoptionInputs, day: dt.date) -> pd.Index:
+def users_active_by(inputs: AdoptionInputs, day: dt.date) -> pd.Index:
+    """Users with any usage on or before the day, sorted."""
     days = as_days(inputs.usage["event_date"], "usage.event_date")
     return pd.Index(sorted(inputs.usage.loc[days <= np.datetime64(day, "D"), "user_id"].unique()), name="user_id")
 
@@ -173,7 +174,7 @@ class AdoptionRecommender:
     def scores(self, inputs: AdoptionInputs, users: pd.Index, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
         """([user, service] scores with used services at -inf, [user, service] used mask) as of a day."""
         # Co-use statistics come from every user active by then, as in training; the rows returned are `users`.
-        everyone = _users_active_by(inputs, as_of).union(users)
+        everyone = users_active_by(inputs, as_of).union(users)
         x_all = inputs.features(everyone, self.services, as_of, self.knobs.use_embedding)
         rows = everyone.get_indexer(users)
         x = x_all[rows]

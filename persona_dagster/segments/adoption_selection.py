@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 import pandas as pd
 
 from persona_dagster.evaluation.protocol import TimeSplit
-from persona_dagster.segments.adoption_model import AdoptionInputs, AdoptionKnobs, AdoptionRecommender
+from persona_dagster.segments.adoption_model import AdoptionInputs, AdoptionKnobs, AdoptionRecommender, users_active_by
 from persona_dagster.segments.adoption_features import first_uses
 from persona_dagster.segments.metrics import hit_at_k
 
@@ -30,15 +30,10 @@ def window_targets(inputs: AdoptionInputs, users: pd.Index, services: pd.Index, 
     return {u: frozenset(services[hits[i]]) for i, u in enumerate(users) if hits[i].any()}
 
 
-def active_users(inputs: AdoptionInputs, day: dt.date) -> pd.Index:
-    usage = inputs.usage
-    return pd.Index(sorted(usage.loc[pd.to_datetime(usage["event_date"]).dt.date <= day, "user_id"].unique()))
-
-
 def validation_hit_rate(inputs: AdoptionInputs, split: TimeSplit, knobs: AdoptionKnobs, k: int = 5) -> dict:
     """Hit@k on the validation days of a model fitted on the training days only."""
     model = AdoptionRecommender.fit(inputs, split.train_end, knobs)
-    users = active_users(inputs, split.train_end)
+    users = users_active_by(inputs, split.train_end)
     targets = window_targets(inputs, users, model.services, split.train_end, split.valid_end)
     scored = pd.Index(sorted(targets))
     rate = hit_at_k(model.recommend(inputs, scored, split.train_end, k), targets, k)

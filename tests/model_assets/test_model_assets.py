@@ -88,13 +88,13 @@ def test_evaluation_report_compares_against_baselines(built):
     report = json.loads((built / "reports" / "next_activity.json").read_text())
     models = {row["model"] for row in report["comparison"]}
     assert models == {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert",
-                      "popularity", "markov"}
+                      "sessionbert_without_markov_prior", "popularity", "markov"}
     assert [row["max_len"] for row in report["length_ablation"]["rows"]] == [64, 128]
     assert report["dataset"]["train_sessions"] > report["dataset"]["test_sessions"] > 0
 
 
 def test_every_session_gets_one_embedding_and_a_rerun_embeds_nothing(built):
-    version = current(built / "models", "sessionbert").version
+    version = current(built / "models", "sessionbert_user").version
     missing = query(built, """select count(*) from marts.session_sequences s
                               left join embeddings.session_embeddings e using (session_key)
                               where e.session_key is null""")[0][0]
@@ -138,6 +138,18 @@ def test_recommendations_are_new_services_ranked_from_one(built):
     assert used[0][0] == 0
     ranks = query(built, "select user_id, list(rank order by rank) from marts.service_recommendations group by 1")
     assert ranks and all(r == list(range(1, len(r) + 1)) and len(r) <= 5 for _, r in ranks)
+
+
+def test_every_active_user_gets_five_new_services_with_a_reason(built):
+    lists = query(built, """select r.user_id, count(*), bool_and(length(r.reason) > 0),
+                                   (select count(distinct service) from marts.user_service_adoption) -
+                                   (select count(*) from marts.user_service_adoption a
+                                    where a.user_id = r.user_id and a.first_used_date <= any_value(r.as_of_date))
+                            from marts.service_recommendations r group by r.user_id""")
+    assert lists and all(has_reason for _, _, has_reason, _ in lists)
+    assert all(n == min(5, unused) for _, n, _, unused in lists), "a short list although unused services exist"
+    landed = {r[0] for r in query(built, "select distinct service from staging.stg_clickstream__events")}
+    assert {r[0] for r in query(built, "select distinct service from marts.service_recommendations")} <= landed
 
 
 def test_recommendation_report_scores_the_model_beside_both_baselines(built):
