@@ -43,11 +43,11 @@ def time_split_sessions(sessions):
 def print_table(name: str, result: dict) -> None:
     print(f"\n{name}: {result['n_test_examples']:,} test examples, fine-tuning lr {result['validation']['chosen_finetune_lr']:g}"
           f" (chosen on validation), {result['seconds']:.0f} s")
-    print(f"{'model':<34}{'task':<9}{'weighted F1':>12}{'95% interval':>18}{'n':>8}")
+    print(f"{'model':<46}{'task':<9}{'weighted F1':>12}{'95% interval':>18}{'n':>8}")
     for task, models in result["intervals"].items():
         for model, v in models.items():
             interval = f"[{v['lo']:.3f}, {v['hi']:.3f}]"
-            print(f"{model:<34}{task:<9}{v['value']:>12.3f}{interval:>18}{v['n']:>8}")
+            print(f"{model:<46}{task:<9}{v['value']:>12.3f}{interval:>18}{v['n']:>8}")
 
 
 def evaluate(name: str, args: argparse.Namespace) -> dict:
