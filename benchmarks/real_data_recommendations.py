@@ -41,6 +41,8 @@ from persona_dagster.segments.adoption_model import AdoptionInputs
 from persona_dagster.settings import DataPaths
 from real_logs import land_and_build, real_reports_dir
 
+TASK = "new_category (second half of visits)"  # the leaderboard's task name for this split
+
 
 def read_visits(warehouse) -> pd.DataFrame:
     """user_id, service, position (0-based), length: every visit as landed and validated, in sequence order."""
@@ -79,7 +81,7 @@ def evaluate(visits: pd.DataFrame, buckets: int) -> dict:
         pd.to_datetime(adoption["first_used_date"]).dt.date <= split.test_cutoff].reset_index(drop=True))
     assert_no_leak(history.usage, split.test_cutoff, "recommender usage")
     assert_no_leak(history.adoption, split.test_cutoff, "recommender adoption", column="first_used_date")
-    return evaluate_split(sessions, adoption, history, seen, valid_days=1)
+    return {"task": TASK, **evaluate_split(sessions, adoption, history, seen, valid_days=1)}
 
 
 def print_table(result: dict) -> None:
