@@ -41,8 +41,9 @@ def time_split_sessions(sessions):
 
 
 def print_table(name: str, result: dict) -> None:
-    print(f"\n{name}: {result['n_test_examples']:,} test examples, fine-tuning lr {result['validation']['chosen_finetune_lr']:g}"
-          f" (chosen on validation), {result['seconds']:.0f} s")
+    lr = result["validation"]["chosen_finetune_lr"]
+    print(f"\n{name}: {result['n_test_examples']:,} test examples, fine-tuning lr {lr:g} (chosen on validation), "
+          f"{result['seconds']:.0f} s")
     print(f"{'model':<46}{'task':<9}{'weighted F1':>12}{'95% interval':>18}{'n':>8}")
     for task, models in result["intervals"].items():
         for model, v in models.items():

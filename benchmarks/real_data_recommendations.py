@@ -48,7 +48,8 @@ def read_visits(warehouse) -> pd.DataFrame:
     """user_id, service, position (0-based), length: every visit as landed and validated, in sequence order."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        visits = con.execute("select user_id, service from staging.stg_clickstream__events order by user_id, event_ts, source_row").df()
+        visits = con.execute("select user_id, service from staging.stg_clickstream__events "
+                             "order by user_id, event_ts, source_row").df()
     finally:
         con.close()
     grouped = visits.groupby("user_id", sort=False)
