@@ -180,13 +180,15 @@ def test_induced_personas_cite_real_memories_and_carry_their_scores(built):
 def test_persona_report_compares_writers_against_popularity(built):
     report = json.loads((built / "reports" / "persona_induction.json").read_text())
     writers = {row["writer"]: row for row in report["writers"]}
-    assert set(writers) == {"popularity", "heuristic_writer", "pi0", "pi_theta"}
-    assert all(0.0 <= row["hit@10"] <= 1.0 for row in writers.values())
-    assert all(0.0 <= writers[w]["mean"] <= 1.0 for w in ("heuristic_writer", "pi0", "pi_theta"))
+    # The tiny test backbone has no zero-shot writer (it is not pretrained); the user's own history is a baseline.
+    assert set(writers) == {"popularity", "own_history", "heuristic_writer", "pi0", "pi_theta"}
+    hits = [k for k in writers["popularity"] if k.startswith("hit@") and "_" not in k]
+    assert hits and all(0.0 <= row[k] <= 1.0 for row in writers.values() for k in hits if row.get(k) is not None)
+    assert all(0.0 <= writers[w]["training_score"] <= 1.0 for w in ("heuristic_writer", "pi0", "pi_theta"))
     client = mlflow.MlflowClient(sqlite_tracking_uri(built / "mlflow.db"))
     (run,) = client.search_runs([client.get_experiment_by_name("personas").experiment_id],
                                 "attributes.run_name = 'persona_policy'")
-    assert {"pi0_mean", "pi_theta_mean", "heuristic_writer_mean"} <= set(run.data.metrics)
+    assert {"dpo_mean_quality", "dpo_reward_accuracy", "heuristic_writer_mean_quality"} <= set(run.data.metrics)
     assert client.search_model_versions("name = 'persona_policy'")
 
 
