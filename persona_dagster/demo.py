@@ -39,9 +39,10 @@ DEMO_MODEL_CONFIG = {
     "sessionbert_mlm": {"epochs": 2},
     "generic_bert_mlm": {"epochs": 1, "max_sessions": 3000},
     "next_activity_model": {"epochs": 2},
-    "next_activity_evaluation": {"epochs": 3, "max_sessions": 2500, "ablation_max_sessions": 600,
-                                 "ablation_preset": "small"},
-    "recommendation_evaluation": {"finetune_epochs": 1, "encoder_epochs": 2},
+    # Two learning rates validated, five fine-tunings and a generic BERT: the costliest asset of the demo.
+    "next_activity_evaluation": {"epochs": 2, "max_sessions": 1500, "ablation_max_sessions": 400,
+                                 "ablation_preset": "tiny", "ablation_lengths": [32, 64, 128]},
+    "recommendation_evaluation": {"finetune_epochs": 1, "encoder_epochs": 1},
     # The pretrained policy (SmolLM2-135M + LoRA) at its tiniest viable CPU budget: a few users, short
     # prompts and completions, one SFT pass of a few steps, one groupwise-DPO round with K=4.
     **{name: {"max_users": 3, "heldout_users": 6, "max_tasks": 6, "eval_max_tasks": 10, "max_prompt_tokens": 160,
