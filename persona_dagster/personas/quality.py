@@ -157,7 +157,8 @@ class PersonaScorer:
         """Score one persona; other_evidence holds the evidence ids of the user's other personas.
 
         Truthfulness checks every claim, the label's included; alignment and specificity read the
-        description, so a label with no description (a truncated persona) scores 0.
+        description, so a label with no description (a truncated persona) scores 0, and so does a
+        description without a label: a consumer has nothing to show for it.
         """
         facts, own_centroid, cohesion_value = self._evidence(persona.evidence_ids)
         described = self.claims(persona.description)
@@ -169,4 +170,5 @@ class PersonaScorer:
             "truthfulness": truthfulness(self.claims(persona.text), facts),
             "specificity": specificity(described, facts, persona.description),
         }
-        return QualityScore(**parts, final=weighted_geometric_mean(parts, self.weights))
+        final = weighted_geometric_mean(parts, self.weights) if persona.label.strip() else 0.0
+        return QualityScore(**parts, final=final)

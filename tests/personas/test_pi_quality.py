@@ -147,3 +147,11 @@ def test_heuristic_writer_names_intent_services_pages_frequency_and_time(toy) ->
     assert persona.description.endswith(", almost every day. Most sessions are in the morning.")
     assert persona.evidence_ids == own.memory_ids
     assert Persona.from_text(persona.text, persona.evidence_ids) == persona
+
+
+def test_a_description_without_label_scores_zero(toy) -> None:
+    scorer, own, other, persona = _two_persona_user(toy)
+    unlabelled = Persona.from_text(": " + persona.description, persona.evidence_ids)
+    assert unlabelled.label == "" and unlabelled.description
+    assert scorer.score(persona, [other.memory_ids]).final > 0.0
+    assert scorer.score(unlabelled, [other.memory_ids]).final == 0.0
