@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from persona_dagster.sessionbert.contrastive import ContrastiveConfig
+
 
 class SegmentsConfig(dg.Config):
     """Silhouette sweep range and the persona map's top activities per cluster."""
@@ -19,7 +21,7 @@ class RecommendationEvaluationConfig(SegmentsConfig):
     valid_days: int = 2  # the last seen days of each split choose the recommender's knobs
     encoder_epochs: int = 2  # masked-LM epochs of the split-safe encoder
     encoder_preset: str = "small"
-    contrastive_steps: int = 150  # the encoder's user-level contrastive stage, as in sessionbert_user_encoder
+    contrastive_steps: int = ContrastiveConfig.steps  # the encoder's user-level stage, as in sessionbert_user_encoder
     paper_rule: bool = True  # also score the paper's vote rule (one fine-tuning per split)
     finetune_epochs: int = 2
     max_sessions: int = 20_000

@@ -17,7 +17,6 @@ from persona_dagster.model_store import current, previous_model_with_tokenizer, 
 from persona_dagster.plots import line_plot
 from persona_dagster.reports import write_report
 from persona_dagster.sessionbert.contrastive import (
-    ContrastiveConfig,
     activity_texts,
     embed_activities,
     train_user_contrastive,
@@ -294,8 +293,7 @@ def sessionbert_user_encoder(context: dg.AssetExecutionContext, config: Contrast
     paths = data_paths()
     mlm = current(paths.models, "sessionbert")
     sessions = _sessions(warehouse, config.max_sessions)
-    cfg = ContrastiveConfig(steps=config.steps, batch_users=config.batch_users, group=config.group, lr=config.lr,
-                            cpu_threads=config.cpu_threads)
+    cfg = config.stage_config()
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(
         "sessionbert", run_name="sessionbert_user_encoder", tags={"asset": "sessionbert_user_encoder"}
     ):

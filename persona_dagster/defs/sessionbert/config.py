@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dagster as dg
 
+from persona_dagster.sessionbert.contrastive import ContrastiveConfig
 from persona_dagster.sessionbert.training import TrainConfig
+
+STAGE_DEFAULTS = ContrastiveConfig()
 
 
 class TrainingConfig(dg.Config):
@@ -43,11 +48,15 @@ class EvaluationConfig(dg.Config):
 
 
 class ContrastiveStageConfig(dg.Config):
-    """Budget of the user-level contrastive stage (sessionbert/contrastive.py)."""
+    """Budget of the user-level contrastive stage; defaults are the library's (sessionbert/contrastive.py)."""
 
-    steps: int = 150
-    batch_users: int = 32
-    group: int = 3
-    lr: float = 3e-4
+    steps: int = STAGE_DEFAULTS.steps
+    batch_users: int = STAGE_DEFAULTS.batch_users
+    group: int = STAGE_DEFAULTS.group
+    lr: float = STAGE_DEFAULTS.lr
     max_sessions: int = 20_000
-    cpu_threads: int | None = 1
+    cpu_threads: int | None = STAGE_DEFAULTS.cpu_threads
+
+    def stage_config(self) -> ContrastiveConfig:
+        return replace(STAGE_DEFAULTS, steps=self.steps, batch_users=self.batch_users, group=self.group,
+                       lr=self.lr, cpu_threads=self.cpu_threads)
