@@ -24,7 +24,7 @@ create table if not exists raw.events (
     billing_tier varchar, action varchar,
     extra_columns varchar,         -- JSON of values under columns outside the schema
     parse_error varchar,           -- why the record could not be parsed
-    raw_record varchar,            -- the record's text when it could not be parsed
+    raw_record varchar,            -- the refused record: its text, or its values as JSON
     loaded_at timestamp not null
 );
 create table if not exists raw.file_errors (

@@ -1,6 +1,7 @@
 """Pure parts of the landing sensor: fingerprints, the {day: fingerprint} cursor, the changed days."""
 
 import os
+import time
 
 import pytest
 
@@ -14,7 +15,7 @@ from persona_dagster.defs.automation.settings import (
     retrain_cron,
     sensor_interval_seconds,
 )
-from persona_dagster.landing.fingerprint import FileStamp, fingerprint, stamp_files
+from persona_dagster.landing.fingerprint import SMALL_FILE_BYTES, FileStamp, fingerprint, stamp_files
 
 A = FileStamp("a.csv", 10, 1_000)
 B = FileStamp("b.parquet", 2_048, 2_000)
@@ -32,7 +33,23 @@ def test_stamp_files_reads_size_and_mtime_and_skips_vanished_files(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("user_id\nu1\n")
     os.utime(path, ns=(5_000_000_000, 5_000_000_000))
-    assert stamp_files([path, tmp_path / "gone.csv"]) == [FileStamp("events.csv", 11, 5_000_000_000)]
+    [stamp] = stamp_files([path, tmp_path / "gone.csv"])
+    assert (stamp.name, stamp.size, stamp.mtime_ns) == ("events.csv", 11, 5_000_000_000)
+
+
+@pytest.mark.parametrize("size", [100, SMALL_FILE_BYTES + 1])
+def test_an_edit_that_keeps_size_and_mtime_changes_the_fingerprint(tmp_path, size):
+    """Like `rsync -t`: same length, modification time set back; small files by content, any file by ctime."""
+    path = tmp_path / "events.csv"
+    path.write_bytes(b"a" * size)
+    before = path.stat()
+    fingerprint_before = fingerprint(stamp_files([path]))
+    time.sleep(0.02)  # past the clock tick of the file system's change time
+    path.write_bytes(b"b" * size)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert fingerprint(stamp_files([path])) != fingerprint_before
 
 
 def test_changed_days_lists_new_late_and_redelivered_days_oldest_first():

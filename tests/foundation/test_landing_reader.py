@@ -50,7 +50,7 @@ def test_csv_ragged_rows_are_kept_with_a_reason(tmp_path):
     path.write_text("user_id,ts,service,page\nu1,2026-01-01T00:00:00Z,a,b\nu1,2026-01-01T00:00:01Z,a\nu2,2026-01-01T00:00:02Z,a,b,EXTRA\n")
     records = read_landing_file(path).to_pydict()
     assert records["source_row"] == [1, 2, 3]
-    assert records["parse_error"] == [None, "expected 4 fields, found 3", None]
+    assert records["parse_error"] == [None, "CSV line 3: expected 4 fields, found 3", None]
     assert json.loads(records["extra_columns"][2]) == {"_unnamed_field_5": "EXTRA"}
     assert records["user_id"][2] == "u2"
 

@@ -35,8 +35,9 @@ keyed as (
     select
         *,
         case
-            when session_id is not null then user_id || '|' || strftime(event_date, '%Y%m%d') || '|s:' || session_id
-            else user_id || '|' || strftime(event_date, '%Y%m%d') || '|g:' || gap_session_number
+            when session_id is not null
+                then {{ length_prefixed(['user_id', "strftime(event_date, '%Y%m%d')", "'s:' || session_id"]) }}
+            else {{ length_prefixed(['user_id', "strftime(event_date, '%Y%m%d')", "'g:' || gap_session_number"]) }}
         end as session_key,
         session_id is null as is_inferred_session
     from numbered

@@ -30,7 +30,7 @@ typed as (
         -- Rows without an event_id get a content hash, so exact re-sends collapse to one event.
         coalesce(
             nullif(trim(event_id), ''),
-            'd-' || left(md5(concat_ws('|', user_id, session_id, ts, service, page, action)), 20)
+            'd-' || left(md5({{ length_prefixed(['user_id', 'session_id', 'ts', 'service', 'page', 'action']) }}), 20)
         ) as event_id
     from source
 ),

@@ -1,0 +1,9 @@
+{# Fields as <bytes>:<text> joined by '|', NULL as '-1:'. Decoding is unambiguous whatever a value
+   holds ('|', ':', digits), so distinct field lists never give the same text (concat_ws does when a
+   value holds the separator, and skips NULLs). Used for content hashes and session keys. #}
+{% macro length_prefixed(fields) -%}
+    {%- for f in fields -%}
+        coalesce(strlen(({{ f }})::varchar)::varchar || ':' || ({{ f }})::varchar, '-1:')
+        {%- if not loop.last %} || '|' || {% endif -%}
+    {%- endfor -%}
+{%- endmacro %}
