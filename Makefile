@@ -35,7 +35,8 @@ test-fast: $(STAMP)
 
 ## The Dagster UI on http://127.0.0.1:3000 over the data directory.
 dev: $(STAMP)
-	mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
+	# Copied whenever it differs, so edits to dagster.yaml reach an existing DAGSTER_HOME.
+	mkdir -p $(DAGSTER_HOME) && (cmp -s dagster.yaml $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 ## The MLflow UI on http://127.0.0.1:5000 over the sqlite tracking store.

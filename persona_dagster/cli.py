@@ -7,6 +7,16 @@ import datetime as dt
 import sys
 
 
+def _day(value: str) -> dt.date:
+    """A strict YYYY-MM-DD argument (2026-W01-5 or 20260101 are refused, not reinterpreted)."""
+    from persona_dagster.landing.paths import LandingPathError, validate_date
+
+    try:
+        return validate_date(value)
+    except LandingPathError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_demo(subparsers) -> None:
     parser = subparsers.add_parser("demo", help="generate default data if none landed, materialize every asset")
     parser.add_argument("--users", type=int, default=300)
@@ -23,14 +33,19 @@ def _add_demo(subparsers) -> None:
 
 def _add_materialize(subparsers) -> None:
     parser = subparsers.add_parser("materialize", help="materialize every asset for a day range (one run)")
-    parser.add_argument("--from", dest="first", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD")
-    parser.add_argument("--to", dest="last", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD, inclusive")
+    parser.add_argument("--from", dest="first", required=True, type=_day, help="YYYY-MM-DD")
+    parser.add_argument("--to", dest="last", required=True, type=_day, help="YYYY-MM-DD, inclusive")
 
     def run(args: argparse.Namespace) -> None:
         from persona_dagster.defs.materialize import materialize_days
+        from persona_dagster.defs.partitions import check_day_range
         from persona_dagster.demo import prepare_dagster_home
         from persona_dagster.settings import data_paths
 
+        try:
+            check_day_range(args.first, args.last)
+        except ValueError as exc:
+            raise SystemExit(f"persona-dagster materialize: {exc}") from None
         prepare_dagster_home(data_paths())
         results = materialize_days(args.first, args.last)
         if not all(r.success for r in results):

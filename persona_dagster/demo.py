@@ -8,27 +8,23 @@ import shutil
 import time
 from pathlib import Path
 
-from persona_dagster.landing.paths import LandingPathError, validate_date
+from persona_dagster.landing.paths import day_folders
 from persona_dagster.settings import REPO_ROOT, DataPaths, data_paths
 
 
 def landed_days(landing: Path) -> list[dt.date]:
     """The days that have a landing folder, in order (folders with bad names are ignored)."""
-    days = []
-    for folder in landing.glob("dt=*") if landing.is_dir() else []:
-        try:
-            days.append(validate_date(folder.name[3:]))
-        except LandingPathError:
-            continue
-    return sorted(days)
+    return sorted(day_folders(landing)[0])
 
 
 def prepare_dagster_home(paths: DataPaths) -> Path:
     """DAGSTER_HOME under the data directory with the repo's dagster.yaml, so runs show in `make dev`."""
     home = Path(os.environ.get("DAGSTER_HOME") or paths.dagster_home)
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    # Copied whenever it differs: an older copy would keep settings (run monitoring, pools) the repo changed.
+    source, target = REPO_ROOT / "dagster.yaml", home / "dagster.yaml"
+    if not target.exists() or target.read_bytes() != source.read_bytes():
+        shutil.copy(source, target)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -89,6 +85,8 @@ def _print_check_failures(results) -> None:
 def _print_summary(paths: DataPaths, home: Path, seconds: float) -> None:
     import duckdb
 
+    from persona_dagster.warehouse.publish import CATALOG
+
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     try:
         tables = con.execute(
@@ -108,5 +106,7 @@ def _print_summary(paths: DataPaths, home: Path, seconds: float) -> None:
         print(f"Report:      {report}")
     print(f"Dagster UI:  DAGSTER_HOME={home} make dev   -> http://127.0.0.1:3000")
     print("MLflow UI:   make mlflow-ui                -> http://127.0.0.1:5000")
-    print(f"Query:       .venv/bin/python -c \"import duckdb; print(duckdb.connect('{paths.warehouse}', "
+    # The published catalog, not the warehouse: a reader there never blocks the next run.
+    catalog = paths.published / CATALOG
+    print(f"Query:       .venv/bin/python -c \"import duckdb; print(duckdb.connect('{catalog}', "
           "read_only=True).sql('select * from marts.session_sequences limit 5'))\"")

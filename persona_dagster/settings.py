@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 DATA_DIR_ENV = "PERSONA_DAGSTER_DATA_DIR"
 START_DATE_ENV = "PERSONA_DAGSTER_START_DATE"
 DEFAULT_START_DATE = "2026-01-01"
-_DAY_DIR = re.compile(r"^dt=\d{4}-\d{2}-\d{2}$")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
@@ -61,6 +59,16 @@ class DataPaths:
     def dagster_home(self) -> Path:
         return self.root / "dagster_home"
 
+    @property
+    def dbt(self) -> Path:
+        """dbt's per-invocation target and log folders (the latest kept) and its launcher."""
+        return self.root / "dbt"
+
+    @property
+    def published(self) -> Path:
+        """Parquet snapshots of the public marts and the read-only catalog over the current one."""
+        return self.root / "published"
+
 
 def data_dir() -> Path:
     """The data directory: $PERSONA_DAGSTER_DATA_DIR, else ./data under the repository."""
@@ -75,9 +83,14 @@ def partitions_start_date() -> str:
     """First daily partition: $PERSONA_DAGSTER_START_DATE, else the earliest landed day, else 2026-01-01.
 
     Following the landing zone lets imported logs (e.g. 2008) get partitions without a setting.
+    Folders whose name is not a calendar day (dt=0000-00-00) are skipped here; the landing sensor reports them.
     """
+    from persona_dagster.landing.paths import LandingPathError, day_folders, validate_date
+
     if os.environ.get(START_DATE_ENV):
-        return os.environ[START_DATE_ENV]
-    landing = data_paths().landing
-    days = sorted(p.name[3:] for p in landing.glob("dt=*") if _DAY_DIR.match(p.name)) if landing.is_dir() else []
-    return days[0] if days else DEFAULT_START_DATE
+        try:
+            return validate_date(os.environ[START_DATE_ENV]).isoformat()
+        except LandingPathError as exc:
+            raise LandingPathError(f"${START_DATE_ENV}: {exc}") from None
+    days, _malformed = day_folders(data_paths().landing)
+    return min(days).isoformat() if days else DEFAULT_START_DATE

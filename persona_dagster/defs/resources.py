@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from persona_dagster.defs.warehouse.project import dbt_project
 from persona_dagster.settings import data_paths
 from persona_dagster.tracking import ensure_experiment, sqlite_tracking_uri
+from persona_dagster.warehouse.dbt_process import dbt_launcher
 
 
 class MLflowResource(dg.ConfigurableResource):
@@ -34,7 +35,8 @@ def build_resources() -> dict[str, object]:
     paths = data_paths()
     return {
         "warehouse": DuckDBResource(database=str(paths.warehouse)),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        # dbt through a launcher that dies with the run, so a killed run leaves no dbt holding the warehouse lock.
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(dbt_launcher(paths.dbt))),
         "mlflow": MLflowResource(
             tracking_uri=sqlite_tracking_uri(paths.mlflow_db), artifact_root=str(paths.artifacts / "mlflow")
         ),

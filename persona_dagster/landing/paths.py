@@ -8,7 +8,7 @@ from pathlib import Path
 
 from persona_dagster.events.schema import LANDING_FORMATS
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d also matches other scripts
 # Plain names only: no separators, no leading dot, no shell or SQL metacharacters.
 _FILE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
@@ -18,13 +18,27 @@ class LandingPathError(ValueError):
 
 
 def validate_date(value: str) -> dt.date:
-    """Parse a YYYY-MM-DD partition key, rejecting anything else (no injection through keys)."""
-    if not isinstance(value, str) or not _DATE_RE.match(value):
-        raise LandingPathError(f"partition date must be YYYY-MM-DD, got {value!r}")
+    """Parse a YYYY-MM-DD day (partition key, folder name, CLI or config value), rejecting anything else."""
+    # fullmatch, not match: `$` would accept a trailing newline; strptime alone accepts 2026-1-1.
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+        raise LandingPathError(f"date must be YYYY-MM-DD, got {value!r}")
     try:
-        return dt.date.fromisoformat(value)
+        return dt.datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError as exc:
-        raise LandingPathError(f"partition date {value!r} is not a calendar date: {exc}") from exc
+        raise LandingPathError(f"date {value!r} is not a calendar date: {exc}") from exc
+
+
+def day_folders(landing_root: Path) -> tuple[dict[dt.date, Path], list[str]]:
+    """The dt= folders of the landing zone by day, and the names of those that are not a YYYY-MM-DD day."""
+    days: dict[dt.date, Path] = {}
+    malformed: list[str] = []
+    root = Path(landing_root)
+    for folder in sorted(root.glob("dt=*")) if root.is_dir() else []:
+        try:
+            days[validate_date(folder.name[3:])] = folder
+        except LandingPathError:
+            malformed.append(folder.name)
+    return days, malformed
 
 
 def file_format(name: str) -> str | None:

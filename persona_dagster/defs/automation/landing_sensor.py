@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from persona_dagster.defs.automation.landing_changes import changed_days, read_cursor, run_key, write_cursor
-from persona_dagster.defs.automation.landing_scan import landed_day_fingerprints
+from persona_dagster.defs.automation.landing_scan import landed_day_fingerprints, malformed_day_folders
 from persona_dagster.defs.automation.settings import sensor_interval_seconds
 from persona_dagster.defs.partitions import daily_partitions
 from persona_dagster.settings import data_paths
@@ -30,7 +30,12 @@ load_landing_day = dg.define_asset_job(
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Requests raw/events for every landing day whose files (names, sizes, mtimes) changed since the last tick."""
     seen = read_cursor(context.cursor)
-    current = landed_day_fingerprints(data_paths().landing)
+    landing = data_paths().landing
+    current = landed_day_fingerprints(landing)
+    # Reported on every tick until renamed or removed: such a folder is never loaded.
+    malformed = ", ".join(repr(name) for name in malformed_day_folders(landing))
+    if malformed:
+        context.log.warning(f"landing folders not named dt=YYYY-MM-DD, skipped: {malformed}")
     requests = []
     for day in changed_days(current, seen):
         if not daily_partitions.has_partition_key(day):
@@ -43,5 +48,6 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         requests.append(dg.RunRequest(run_key=run_key(day, fp), partition_key=day, tags={FINGERPRINT_TAG: fp}))
         seen[day] = fp
     if not requests:
-        return dg.SensorResult(skip_reason=dg.SkipReason("no landing day changed"), cursor=write_cursor(seen))
+        reason = "no landing day changed" + (f"; skipped malformed folders {malformed}" if malformed else "")
+        return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=write_cursor(seen))
     return dg.SensorResult(run_requests=requests, cursor=write_cursor(seen))

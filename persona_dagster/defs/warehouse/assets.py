@@ -8,6 +8,9 @@ from dagster_duckdb import DuckDBResource
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.defs.warehouse.project import dbt_project
 from persona_dagster.defs.warehouse.translator import WarehouseTranslator
+from persona_dagster.settings import data_paths
+from persona_dagster.warehouse.dbt_process import prune_runs, run_target
+from persona_dagster.warehouse.publish import CATALOG, publish
 from persona_dagster.warehouse.summaries import table_summary
 from persona_dagster.warehouse.window import dbt_vars_arg, dbt_vars_for_window
 
@@ -34,7 +37,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     # --exclude again: indirect selection would otherwise pull in ml_mart tests whose parents
     # include a daily model (they need marts built only after the models).
     args = ["build", "--vars", dbt_vars_arg(variables), "--exclude", ML_MARTS]
-    yield from _with_row_counts(dbt.cli(args, context=context), context, warehouse, variables)
+    yield from _build_and_publish(args, context, dbt, warehouse, variables)
 
 
 @dbt_assets(
@@ -46,8 +49,23 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
 )
 def ml_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     """Public marts over the model outputs (user personas, service recommendations), with their dbt tests."""
-    yield from _with_row_counts(dbt.cli(["build"], context=context), context, warehouse,
-                                {"min_date": "1900-01-01", "max_date": "2999-01-01"})
+    yield from _build_and_publish(["build"], context, dbt, warehouse, {"min_date": "1900-01-01", "max_date": "2999-01-01"})
+
+
+def _build_and_publish(args: list[str], context: dg.AssetExecutionContext, dbt: DbtCliResource,
+                       warehouse: DuckDBResource, variables: dict):
+    """dbt `args` with target and logs under the data directory, then the public marts published for readers."""
+    paths = data_paths()
+    # One folder per invocation (dbt artifacts, dbt.log); the latest is kept for debugging.
+    target = run_target(paths.dbt, f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}")
+    try:
+        yield from _with_row_counts(dbt.cli(args, context=context, target_path=target), context, warehouse, variables)
+    finally:
+        prune_runs(paths.dbt, keep=target)
+    # Only after a successful build (a failed one raised above): readers never see a half-built day.
+    with warehouse.get_connection() as con:
+        snapshot = publish(con, paths.published)
+    context.log.info(f"published the public marts to {snapshot} (catalog {paths.published / CATALOG})")
 
 
 def _with_row_counts(invocation, context: dg.AssetExecutionContext, warehouse: DuckDBResource, variables: dict):

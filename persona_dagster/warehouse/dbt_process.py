@@ -1,0 +1,50 @@
+"""How dbt runs as a child of a run: dies with it, and writes only under the data directory."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+# PR_SET_PDEATHSIG survives exec: the kernel SIGKILLs dbt when the process that started it dies,
+# so a killed run leaves no dbt behind still holding the DuckDB write lock.
+_LAUNCHER = '''#!{python}
+"""dbt, SIGKILLed by the kernel when its parent dies (written by persona_dagster.warehouse.dbt_process)."""
+import ctypes, os, signal, sys
+parent = os.getppid()
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+if os.getppid() != parent:
+    sys.exit("dbt launcher: the run that started dbt is gone")
+os.execv({dbt!r}, [{dbt!r}, *sys.argv[1:]])
+'''
+
+
+def dbt_launcher(folder: Path) -> Path:
+    """An executable that runs this environment's dbt tied to its parent's life (rewritten only when it changed)."""
+    dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or shutil.which("dbt")
+    if dbt is None:
+        raise FileNotFoundError(f"no dbt executable beside {sys.executable} or on PATH")
+    text = _LAUNCHER.format(python=sys.executable, dbt=dbt)
+    path = Path(folder) / "bin" / "dbt"
+    if not path.exists() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.chmod(0o755)
+        tmp.replace(path)  # a concurrent run never executes a half-written launcher
+    return path
+
+
+def run_target(folder: Path, name: str) -> Path:
+    """The target (and log) folder of one dbt invocation: <data dir>/dbt/runs/<name>."""
+    path = Path(folder) / "runs" / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def prune_runs(folder: Path, keep: Path) -> None:
+    """Delete every invocation folder but `keep` (the latest, for debugging)."""
+    for path in (Path(folder) / "runs").iterdir():
+        if path.is_dir() and path != Path(keep):
+            shutil.rmtree(path, ignore_errors=True)
