@@ -44,7 +44,7 @@ DEMO_MODEL_CONFIG = {
     # prompts and completions, one SFT pass of a few steps, one groupwise-DPO round with K=4.
     **{name: {"max_users": 3, "heldout_users": 6, "max_tasks": 6, "eval_max_tasks": 10, "max_prompt_tokens": 160,
               "sft_epochs": 3, "sft_batch_size": 3, "candidates": 4, "dpo_rounds": 1, "max_new_tokens": 40,
-              "eval_samples": 1, "cpu_threads": 2}
+              "eval_samples": 1}
        for name in ("persona_policy", "induced_personas", "persona_induction_evaluation")},
 }
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from persona_dagster.evaluation.intervals import paired_statistic_intervals
 from persona_dagster.segments.persona_map import tag_personas
 
 
@@ -43,7 +44,24 @@ def persona_tag_accuracy(user_tags: Mapping[Hashable, str], main_persona: Mappin
     users = [u for u in user_tags if u in main_persona]
     if not users:
         raise ValueError("no user has both a persona tag and a true main persona")
-    named = {u: tag_personas(user_tags[u]) for u in users}
-    correct = sum(1 for u in users if main_persona[u] in named[u])
-    merged = sum(1 for u in users if len(named[u]) > 1)
-    return TagAccuracy(accuracy=correct / len(users), users=len(users), merged=merged)
+    correct = tag_correct(user_tags, main_persona)
+    merged = sum(1 for u in users if len(tag_personas(user_tags[u])) > 1)
+    return TagAccuracy(accuracy=sum(correct.values()) / len(users), users=len(users), merged=merged)
+
+
+def tag_correct(user_tags: Mapping[Hashable, str], main_persona: Mapping[Hashable, str]) -> dict[Hashable, bool]:
+    """Per user present in both inputs: does the tag (or any persona of a merged tag) name the true main persona?"""
+    return {u: main_persona[u] in tag_personas(tag) for u, tag in user_tags.items() if u in main_persona}
+
+
+def paired_agreement_intervals(truth: Sequence[Hashable], labelings: Mapping[str, Sequence[Hashable]],
+                               correct: Mapping[str, Sequence[bool]], reference: str) -> dict[str, dict]:
+    """95% paired-bootstrap intervals (users resampled) of each labeling's ARI and tag accuracy, and of its gap to `reference`.
+
+    Every labeling covers the same users in the same order; the same resamples score them all.
+    """
+    def accuracy(_truth, flags) -> float:
+        return float(sum(flags)) / len(flags)
+
+    return {"ari": paired_statistic_intervals(truth, dict(labelings), adjusted_rand_score, reference),
+            "persona_tag_accuracy": paired_statistic_intervals(truth, dict(correct), accuracy, reference)}

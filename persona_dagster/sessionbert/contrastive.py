@@ -22,7 +22,7 @@ from transformers import BertForMaskedLM, BertModel, PreTrainedTokenizerFast
 
 from persona_dagster.sequences import format_session_sequence
 from persona_dagster.sessionbert.batching import pad_batch
-from persona_dagster.sessionbert.device import cpu_threads, pick_device
+from persona_dagster.sessionbert.device import DEFAULT_CPU_THREADS, cpu_threads, pick_device
 from persona_dagster.sessionbert.encoding import encode_sessions
 from persona_dagster.sessionbert.pooling import last_activity_positions, mean_pool
 from persona_dagster.sessionbert.sessions import session_parts
@@ -39,7 +39,7 @@ class ContrastiveConfig:
     temperature: float = 0.1
     max_len: int = 128
     seed: int = 0
-    cpu_threads: int | None = 1
+    cpu_threads: int | None = DEFAULT_CPU_THREADS
     device: str | None = None
 
 

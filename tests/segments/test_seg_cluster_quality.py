@@ -1,9 +1,10 @@
 """Clustering agreement, persona-tag accuracy with merged tags, and the tailoring share, by hand."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from persona_dagster.segments.cluster_quality import label_agreement, persona_tag_accuracy
+from persona_dagster.segments.cluster_quality import label_agreement, paired_agreement_intervals, persona_tag_accuracy
 from persona_dagster.segments.metrics import persona_tailoring_share
 
 
@@ -38,3 +39,18 @@ def test_tailoring_share_per_tag_and_overall():
     assert table.loc["all", "share"] == pytest.approx(4 / 7)
     with pytest.raises(ValueError, match=r"personas \['ml'\] have no service set"):
         persona_tailoring_share(recs, {"u1": "ml"}, services)
+
+
+def test_paired_agreement_intervals_separate_a_true_clustering_from_a_shuffled_one():
+    rng = np.random.default_rng(0)
+    truth = [f"p{i % 4}" for i in range(120)]
+    exact = [t.replace("p", "c") for t in truth]
+    shuffled = list(rng.permutation(exact))
+    correct = {"exact": [True] * 120, "shuffled": [t == s.replace("c", "p") for t, s in zip(truth, shuffled)]}
+    out = paired_agreement_intervals(truth, {"exact": exact, "shuffled": shuffled}, correct, reference="shuffled")
+    assert out["ari"]["exact"]["value"] == 1.0 and out["ari"]["exact"]["n"] == 120
+    assert out["ari"]["exact_minus_shuffled"]["lo"] > 0.5
+    assert out["persona_tag_accuracy"]["exact"]["value"] == 1.0
+    assert out["persona_tag_accuracy"]["exact_minus_shuffled"]["lo"] > 0.4
+    same = paired_agreement_intervals(truth, {"a": exact, "b": list(exact)}, {"a": [True] * 120, "b": [True] * 120}, "b")
+    assert same["ari"]["a_minus_b"] == {"value": 0.0, "lo": 0.0, "hi": 0.0, "n": 120}

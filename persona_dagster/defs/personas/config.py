@@ -3,6 +3,7 @@
 import dagster as dg
 
 from persona_dagster.personas.backbone import SMOLLM2
+from persona_dagster.sessionbert.device import DEFAULT_CPU_THREADS
 
 
 class PersonaPolicyConfig(dg.Config):
@@ -34,5 +35,5 @@ class PersonaPolicyConfig(dg.Config):
     temperature: float = 0.8
     top_k: int = 50
     eval_samples: int = 4
-    cpu_threads: int = 1
+    cpu_threads: int | None = DEFAULT_CPU_THREADS
     seed: int = 0

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from persona_dagster.sessionbert.contrastive import ContrastiveConfig
+from persona_dagster.sessionbert.device import DEFAULT_CPU_THREADS
 
 
 class SegmentsConfig(dg.Config):
@@ -25,7 +26,7 @@ class RecommendationEvaluationConfig(SegmentsConfig):
     paper_rule: bool = True  # also score the paper's vote rule (one fine-tuning per split)
     finetune_epochs: int = 2
     max_sessions: int = 20_000
-    cpu_threads: int | None = 1
+    cpu_threads: int | None = DEFAULT_CPU_THREADS
 
 
 class RecommenderConfig(dg.Config):

@@ -27,7 +27,12 @@ from persona_dagster.defs.segments.inputs import (
 from persona_dagster.defs.segments.serving import persona_assignments, service_recommendations, session_top_services
 from persona_dagster.defs.sessionbert.assets import sessionbert_mlm
 from persona_dagster.reports import write_report
-from persona_dagster.segments.cluster_quality import label_agreement, persona_tag_accuracy
+from persona_dagster.segments.cluster_quality import (
+    label_agreement,
+    paired_agreement_intervals,
+    persona_tag_accuracy,
+    tag_correct,
+)
 from persona_dagster.segments.metrics import persona_tailoring_share
 from persona_dagster.segments.persona_map import cluster_top_activities, map_clusters_to_personas
 from persona_dagster.segments.recent_sessions import LAST_SESSIONS, last_sessions
@@ -124,25 +129,34 @@ def session_vectors(sessions: pd.DataFrame, encoder: CutoffEncoder, cfg: Recomme
     return SessionVectors(sessions[["user_id", "event_date", "session_start", "session_key"]].copy(), vectors)
 
 
-def clustering_scores(con, sessions: pd.DataFrame, truth: dict[str, str]) -> list[dict]:
-    """ARI/NMI against true main personas and persona-tag accuracy, for SessionBERT, generic BERT and TF-IDF clusters."""
+def clustering_scores(con, sessions: pd.DataFrame, truth: dict[str, str]) -> tuple[list[dict], dict]:
+    """(rows, intervals): ARI/NMI vs true main personas and persona-tag accuracy per embedding, with paired intervals vs TF-IDF."""
     segments = con.execute("select user_id, cluster from ml.user_segments order by user_id").df()
     activity_tasks, personas = reference_maps(con)
     users = [u for u in segments["user_id"] if u in truth]
-    rows = [{"embedding": "sessionbert", "k": int(segments["cluster"].nunique()),
-             **label_agreement(segments.set_index("user_id").loc[users, "cluster"], [truth[u] for u in users]),
-             "persona_tag_accuracy": persona_tag_accuracy(latest_persona_tags(con), truth).accuracy}]
+    true = [truth[u] for u in users]
+    tags = latest_persona_tags(con)
+    labelings = {"sessionbert": segments.set_index("user_id").loc[users, "cluster"].tolist()}
+    user_tags = {"sessionbert": {u: tags[u] for u in users if u in tags}}
+    ks = {"sessionbert": int(segments["cluster"].nunique())}
     baselines = con.execute("select user_id, method, cluster, k from ml.baseline_segments").df()
     for method, group in baselines.groupby("method", sort=True):
         group = group[group["user_id"].isin(users)].set_index("user_id").loc[users]
         labelled = sessions.merge(group["cluster"].reset_index(), on="user_id")
         mapping = map_clusters_to_personas(cluster_top_activities(labelled["activities"], labelled["cluster"]),
                                            activity_tasks, personas)
-        tags = {u: mapping.clusters[c].tag for u, c in zip(users, group["cluster"])}
-        rows.append({"embedding": method, "k": int(group["k"].iloc[0]),
-                     **label_agreement(group["cluster"].tolist(), [truth[u] for u in users]),
-                     "persona_tag_accuracy": persona_tag_accuracy(tags, truth).accuracy})
-    return rows
+        labelings[method] = group["cluster"].tolist()
+        user_tags[method] = {u: mapping.clusters[c].tag for u, c in zip(users, group["cluster"])}
+        ks[method] = int(group["k"].iloc[0])
+    rows = [{"embedding": name, "k": ks[name], **label_agreement(labels, true),
+             "persona_tag_accuracy": persona_tag_accuracy(user_tags[name], truth).accuracy}
+            for name, labels in labelings.items()]
+    intervals = {}
+    if "tfidf" in labelings and len(user_tags["sessionbert"]) == len(users):
+        # An untagged user counts as wrong, so every labeling is scored on the same users.
+        correct = {name: [tag_correct(t, truth).get(u, False) for u in users] for name, t in user_tags.items()}
+        intervals = paired_agreement_intervals(true, labelings, correct, reference="tfidf")
+    return rows, intervals
 
 
 @dg.asset(
@@ -161,7 +175,7 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
         adopted = adoption(con)
         usage = daily_service_usage(con)
         truth = true_main_personas(paths.ground_truth)
-        clustering = clustering_scores(con, sessions, truth) if truth else []
+        clustering, clustering_intervals = clustering_scores(con, sessions, truth) if truth else ([], {})
         latest = con.execute("""select r.user_id, r.service from ml.service_recommendations r
                                 qualify r.as_of_date = max(r.as_of_date) over (partition by r.user_id)""").df()
         persona_services = services_by_persona(con)
@@ -187,7 +201,8 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
     report = write_report(paths.reports, "recommendations", {
         "dataset": {"sessions": len(sessions), "days": int(n_days)}, "protocol": PROTOCOL,
         "encoder": {"trained_until": str(encoder.cutoff), "sessions": encoder.n_sessions},
-        "splits": splits, "clustering": clustering, "tailoring": tailoring.to_dict("records"),
+        "splits": splits, "clustering": clustering,
+        "clustering_intervals": clustering_intervals, "tailoring": tailoring.to_dict("records"),
         "note": "sessionbert = the adoption recommender behind marts.service_recommendations (knobs chosen on the "
                 "validation days of each split, refit on train + validation); sessionbert_rule = the paper's rule "
                 "(top-5 next services of the last 8 sessions, used services dropped, ranked by votes), its next-service "
@@ -204,6 +219,9 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
         ml.log_artifact(str(report))
     yield dg.MaterializeResult(metadata={
         "hit_rates": table(split_rows), "clustering": table(clustering),
+        "clustering_vs_tfidf": table([{"metric": metric, "model": name, **{k: round(v, 4) for k, v in cell.items()}}
+                                      for metric, by_model in clustering_intervals.items()
+                                      for name, cell in by_model.items()]),
         "tailoring": table(tailoring.to_dict("records")), "report": str(report),
         "encoder_trained_until": str(encoder.cutoff),
     })

@@ -7,6 +7,7 @@ from dataclasses import replace
 import dagster as dg
 
 from persona_dagster.sessionbert.contrastive import ContrastiveConfig
+from persona_dagster.sessionbert.device import DEFAULT_CPU_THREADS
 from persona_dagster.sessionbert.training import TrainConfig
 
 STAGE_DEFAULTS = ContrastiveConfig()
@@ -22,9 +23,7 @@ class TrainingConfig(dg.Config):
     lr: float = 1e-3
     vocab_size: int = 30_000
     max_sessions: int = 20_000  # the most recent sessions train the model
-    # Measured: a small model trains ~10x faster on 1 thread than 2 on a 2-core machine with
-    # anything else running (intra-op threading of small matrices costs more than it saves).
-    cpu_threads: int | None = 1
+    cpu_threads: int | None = DEFAULT_CPU_THREADS
     seed: int = 0
 
     def train_config(self, lr: float | None = None, checkpoint_every: int | None = 200) -> TrainConfig:
@@ -44,7 +43,7 @@ class EvaluationConfig(dg.Config):
     ablation_lengths: list[int] = [64, 128, 512]
     ablation_max_sessions: int = 2_000
     ablation_preset: str = "tiny"
-    cpu_threads: int | None = 1
+    cpu_threads: int | None = DEFAULT_CPU_THREADS
 
 
 class ContrastiveStageConfig(dg.Config):
