@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from persona_dagster.landing.paths import day_folders
-from persona_dagster.settings import REPO_ROOT, DataPaths, data_paths
+from persona_dagster.settings import REPO_ROOT, DataPaths, data_paths, generated_start_date
 
 
 def landed_days(landing: Path) -> list[dt.date]:
@@ -56,7 +56,8 @@ def run_demo(users: int = 300, days: int = 14, seed: int = 7) -> None:
     started = time.perf_counter()
     if not landed_days(paths.landing):
         print(f"Generating the default synthetic clickstream into {paths.root} ({users} users x {days} days) ...")
-        summary = generate(SynthConfig(users=users, days=days, seed=seed, fmt="mixed"), paths.root)
+        config = SynthConfig(users=users, days=days, start=generated_start_date(days), seed=seed, fmt="mixed")
+        summary = generate(config, paths.root)
         print(f"  {summary['events']:,} events written")
     days_landed = landed_days(paths.landing)
     home = prepare_dagster_home(paths)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,3 +95,13 @@ def partitions_start_date() -> str:
             raise LandingPathError(f"${START_DATE_ENV}: {exc}") from None
     days, _malformed = day_folders(data_paths().landing)
     return min(days).isoformat() if days else DEFAULT_START_DATE
+
+
+def generated_start_date(days: int) -> str:
+    """First day of generated data: $PERSONA_DAGSTER_START_DATE, else `days` days ending yesterday.
+
+    Data ending yesterday lines up with today's partitions, automation windows and look-back, as production would.
+    """
+    if os.environ.get(START_DATE_ENV):
+        return partitions_start_date()
+    return (dt.date.today() - dt.timedelta(days=days)).isoformat()

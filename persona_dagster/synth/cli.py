@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from persona_dagster.settings import data_dir, partitions_start_date
+from persona_dagster.settings import data_dir, generated_start_date
 from persona_dagster.synth.generator import OUTPUT_FORMATS, SynthConfig, generate
 
 _DEFAULTS = SynthConfig()
@@ -24,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--users", type=int, default=_DEFAULTS.users, help="number of users (default %(default)s)")
     parser.add_argument("--days", type=int, default=_DEFAULTS.days, help="number of days (default %(default)s)")
     parser.add_argument(
-        "--start", default=None, help="first day YYYY-MM-DD (default $PERSONA_DAGSTER_START_DATE or 2026-01-01)"
+        "--start", default=None, help="first day YYYY-MM-DD (default $PERSONA_DAGSTER_START_DATE, else the data ends yesterday)"
     )
     parser.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="random seed (default %(default)s)")
     parser.add_argument(
@@ -60,7 +60,7 @@ def run_generate(args: argparse.Namespace) -> int:
     config = SynthConfig(
         users=args.users,
         days=args.days,
-        start=args.start or partitions_start_date(),
+        start=args.start or generated_start_date(args.days),
         seed=args.seed,
         fmt=args.fmt,
         malformed_rate=args.malformed_rate,

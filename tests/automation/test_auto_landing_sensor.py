@@ -10,7 +10,8 @@ from persona_dagster.defs.automation import landing_sensor as landing_module
 from persona_dagster.defs.automation.landing_changes import read_cursor
 from persona_dagster.defs.automation.landing_sensor import FINGERPRINT_TAG, landing_sensor
 from persona_dagster.defs.automation.reference_sensor import load_reference_inputs, reference_sensor
-from persona_dagster.defs.ingest.assets import REFERENCE_KEYS
+from persona_dagster.defs.automation.landing_scan import day_fingerprint, reference_fingerprint
+from persona_dagster.defs.ingest.assets import LANDING_FINGERPRINTS, REFERENCE_FINGERPRINT, REFERENCE_KEYS
 from persona_dagster.landing.writer import write_day
 from persona_dagster.settings import DATA_DIR_ENV
 
@@ -53,11 +54,13 @@ def _land(landing, day, users=("u1",), name="events", fmt="csv"):
 class Ticker:
     """Ticks a sensor like the daemon does: the cursor of one tick is the input of the next."""
 
-    def __init__(self, sensor):
+    def __init__(self, sensor, instance=None):
         self.sensor, self.cursor = sensor, None
+        self.instance = instance or dg.DagsterInstance.ephemeral()
 
     def tick(self):
-        data = self.sensor.evaluate_tick(dg.build_sensor_context(cursor=self.cursor, definitions=DEFS))
+        context = dg.build_sensor_context(cursor=self.cursor, definitions=DEFS, instance=self.instance)
+        data = self.sensor.evaluate_tick(context)
         self.cursor = data.cursor
         return data.run_requests or []
 
@@ -183,3 +186,20 @@ def test_reference_sensor_loads_empty_reference_tables_once_days_land_without_fi
     _land(landing, DAY1)
     assert len(ticker.tick()) == 1  # dbt needs raw.activity_tasks to exist, even empty
     assert ticker.tick() == []
+
+
+def test_the_first_tick_skips_what_a_run_outside_the_sensor_loaded(landing):
+    """`make dev` after `make demo`: days and reference files the demo loaded are not loaded again."""
+    _land(landing, DAY1)
+    _land(landing, DAY2)
+    instance = dg.DagsterInstance.ephemeral()
+    loaded = {day: day_fingerprint(landing, dt.date.fromisoformat(day)) for day in (DAY1, DAY2)}
+    for day in loaded:  # what raw/events records when make demo loads the two days
+        instance.report_runless_asset_event(dg.AssetMaterialization(
+            ["raw", "events"], partition=day, metadata={LANDING_FINGERPRINTS: dg.MetadataValue.json(loaded)}))
+    for key in REFERENCE_KEYS.values():
+        instance.report_runless_asset_event(dg.AssetMaterialization(key, metadata={
+            REFERENCE_FINGERPRINT: reference_fingerprint(landing.parent / "reference")}))
+    assert Ticker(reference_sensor, instance).tick() == []
+    _land(landing, DAY2, users=("u1", "u2"))  # re-delivered after the demo
+    assert _days(Ticker(landing_sensor, instance).tick()) == [DAY2]

@@ -112,3 +112,17 @@ def test_days_older_than_the_lookback_wait_for_a_backfill():
     requested = ticker.tick(later)
     assert DBT_DAY_ASSETS <= set(requested)
     assert all(partitions == {recent.isoformat()} for partitions in requested.values())
+
+
+def test_a_fresh_daemon_after_the_demo_requests_nothing():
+    """`make dev` right after `make demo`: every asset materialized for the landed days, nothing to redo."""
+    graph = defs.resolve_asset_graph()
+    ticker = AutomationTicker(defs)
+    days = [(START + dt.timedelta(days=i)).isoformat() for i in range(14)]
+    for key in graph.toposorted_asset_keys:
+        if key in graph.materializable_asset_keys:
+            for day in days if graph.get(key).partitions_def else [None]:
+                ticker.materialized(key.to_user_string(), day)
+    now = noon(START + dt.timedelta(days=14))
+    assert ticker.tick(now) == {}
+    assert ticker.tick(now + dt.timedelta(minutes=5)) == {}

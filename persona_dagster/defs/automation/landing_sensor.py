@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import dagster as dg
 
 from persona_dagster.defs.automation.landing_changes import changed_days, read_cursor, run_key, write_cursor
 from persona_dagster.defs.automation.landing_scan import landed_day_fingerprints, malformed_day_folders
 from persona_dagster.defs.automation.settings import sensor_interval_seconds
+from persona_dagster.defs.ingest.assets import LANDING_FINGERPRINTS
 from persona_dagster.defs.partitions import daily_partitions
 from persona_dagster.settings import data_paths
 
@@ -22,6 +25,24 @@ load_landing_day = dg.define_asset_job(
 )
 
 
+def loaded_fingerprints(instance: dg.DagsterInstance, days: Iterable[str]) -> dict[str, str]:
+    """{day: fingerprint} of the files each day's latest raw/events load read (days never loaded left out)."""
+    wanted, found, cursor = set(days), {}, None
+    while wanted - found.keys():
+        page = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=RAW_EVENTS_KEY, asset_partitions=sorted(wanted)), limit=500, cursor=cursor
+        )
+        for record in page.records:  # newest first: a day's latest load wins
+            value = record.asset_materialization.metadata.get(LANDING_FINGERPRINTS)
+            day = record.partition_key
+            if value and day in wanted and day not in found and value.value.get(day):
+                found[day] = value.value[day]
+        if not page.has_more:
+            break
+        cursor = page.cursor
+    return found
+
+
 @dg.sensor(
     job=load_landing_day,
     minimum_interval_seconds=sensor_interval_seconds(),
@@ -29,9 +50,11 @@ load_landing_day = dg.define_asset_job(
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Requests raw/events for every landing day whose files (names, sizes, mtimes) changed since the last tick."""
-    seen = read_cursor(context.cursor)
     landing = data_paths().landing
     current = landed_day_fingerprints(landing)
+    # First tick: the days a run outside this sensor (make demo, the CLI) loaded count as seen.
+    fresh = not context.cursor and current
+    seen = loaded_fingerprints(context.instance, current) if fresh else read_cursor(context.cursor)
     # Reported on every tick until renamed or removed: such a folder is never loaded.
     malformed = ", ".join(repr(name) for name in malformed_day_folders(landing))
     if malformed:

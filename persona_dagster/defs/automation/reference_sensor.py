@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import dagster as dg
 
-from persona_dagster.defs.automation.landing_scan import landed_day_fingerprints
+from persona_dagster.defs.automation.landing_scan import landed_day_fingerprints, reference_fingerprint
 from persona_dagster.defs.automation.settings import sensor_interval_seconds
-from persona_dagster.defs.ingest.assets import REFERENCE_KEYS
-from persona_dagster.landing.fingerprint import fingerprint, stamp_files
+from persona_dagster.defs.ingest.assets import REFERENCE_FINGERPRINT, REFERENCE_KEYS
 from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.reference_load import REFERENCE_FILES
 
@@ -22,9 +19,12 @@ load_reference_inputs = dg.define_asset_job(
 )
 
 
-def reference_fingerprint(reference_dir: Path) -> str:
-    """Fingerprint of the reference files the loader reads; absent files leave it unchanged."""
-    return fingerprint(stamp_files(Path(reference_dir) / name for name in REFERENCE_FILES))
+def last_loaded_reference(instance: dg.DagsterInstance) -> str | None:
+    """The reference fingerprint the latest reference load recorded (None before any)."""
+    key = next(iter(REFERENCE_KEYS.values()))
+    event = instance.get_latest_materialization_event(key)
+    value = event and event.asset_materialization.metadata.get(REFERENCE_FINGERPRINT)
+    return value.value if value else None
 
 
 @dg.sensor(
@@ -36,7 +36,8 @@ def reference_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | d
     """Requests the raw reference tables when reference/*.csv change (or once, empty, when days land without any)."""
     paths = data_paths()
     fp = reference_fingerprint(paths.reference)
-    if fp == context.cursor:
+    # First tick: the files a run outside this sensor (make demo, the CLI) loaded count as seen.
+    if fp == (context.cursor or last_loaded_reference(context.instance)):
         return dg.SkipReason("reference files unchanged")
     has_files = any((paths.reference / name).is_file() for name in REFERENCE_FILES)
     if not has_files and not landed_day_fingerprints(paths.landing):

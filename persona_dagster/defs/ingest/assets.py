@@ -4,6 +4,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from persona_dagster.defs.automation.landing_scan import day_fingerprint, reference_fingerprint
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.raw_load import load_day
@@ -11,6 +12,9 @@ from persona_dagster.warehouse.reference_load import REFERENCE_FILES, load_refer
 from persona_dagster.warehouse.summaries import markdown_table
 from persona_dagster.warehouse.window import days_in_window
 
+# Metadata keys the sensors seed an empty cursor from (a first `make dev` after `make demo` loads nothing again).
+LANDING_FINGERPRINTS = "landing_fingerprints"
+REFERENCE_FINGERPRINT = "reference_fingerprint"
 REFERENCE_KEYS = {table: dg.AssetKey(table.split(".")) for table, _ in REFERENCE_FILES.values()}
 
 
@@ -27,9 +31,11 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     """Every record of the day's landing files, as strings; re-loading a day replaces it."""
     window = context.partition_time_window
     landing = data_paths().landing
-    loads = []
+    loads, fingerprints = [], {}
     with warehouse.get_connection() as con:
         for day in days_in_window(window.start, window.end):
+            # Stamped before reading: a file rewritten during the load changes it, and the sensor reloads the day.
+            fingerprints[day.isoformat()] = day_fingerprint(landing, day)
             loads.append(load_day(con, landing, day))
         sample = markdown_table(
             con,
@@ -48,6 +54,8 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
             "rows_by_file": dg.MetadataValue.json(rows_by_file),
             "unreadable_files": dg.MetadataValue.json(file_errors),
             "sample": dg.MetadataValue.md(sample),
+            # What the landing sensor would have seen: its first tick starts from here (see landing_sensor).
+            LANDING_FINGERPRINTS: dg.MetadataValue.json(fingerprints),
         }
     )
     yield dg.AssetCheckResult(
@@ -64,9 +72,15 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
 )
 def reference_tables(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     """The activity->task map and persona definitions from <data dir>/reference/*.csv."""
+    reference = data_paths().reference
+    fp = reference_fingerprint(reference)
     with warehouse.get_connection() as con:
-        counts = load_reference(con, data_paths().reference)
+        counts = load_reference(con, reference)
     for table, rows in counts.items():
         if rows == 0:
             context.log.warning(f"{table} is empty: intents fall back to services, personas cannot be mapped")
-        yield dg.MaterializeResult(asset_key=REFERENCE_KEYS[table], metadata={"rows": dg.MetadataValue.int(rows)})
+        yield dg.MaterializeResult(asset_key=REFERENCE_KEYS[table], metadata={
+            "rows": dg.MetadataValue.int(rows),
+            # What the reference sensor would have seen: its first tick starts from here (see reference_sensor).
+            REFERENCE_FINGERPRINT: dg.MetadataValue.text(fp),
+        })
