@@ -65,13 +65,17 @@ def run_demo(users: int = 300, days: int = 14, seed: int = 7) -> None:
     import dagster as dg
 
     from persona_dagster.defs.materialize import materialize_days
+    from persona_dagster.demo_progress import progress_lines
 
-    print(f"Materializing every asset for {days_landed[0]} .. {days_landed[-1]} ...")
-    results = materialize_days(days_landed[0], days_landed[-1], instance=dg.DagsterInstance.get(),
-                               log_level="WARNING", asset_config=DEMO_MODEL_CONFIG)
+    log_file = paths.logs / f"demo-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    print(f"Materializing every asset for {days_landed[0]} .. {days_landed[-1]} (full log: {log_file}) ...")
+    instance = dg.DagsterInstance.get()
+    with progress_lines(instance, log_file):
+        results = materialize_days(days_landed[0], days_landed[-1], instance=instance,
+                                   log_level="INFO", asset_config=DEMO_MODEL_CONFIG)
     _print_check_failures(results)
     if not all(r.success for r in results):
-        raise SystemExit("A run failed: see the Dagster UI (make dev) for its logs.")
+        raise SystemExit(f"A run failed: see {log_file} or the Dagster UI (make dev) for its logs.")
     _print_summary(paths, home, time.perf_counter() - started)
 
 

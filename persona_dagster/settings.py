@@ -57,6 +57,11 @@ class DataPaths:
         return self.root / "reports"
 
     @property
+    def logs(self) -> Path:
+        """Full logs of `make demo` runs (the terminal shows one line per step)."""
+        return self.root / "logs"
+
+    @property
     def dagster_home(self) -> Path:
         return self.root / "dagster_home"
 
