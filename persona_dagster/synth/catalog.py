@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 from persona_dagster.events.schema import BILLING_TIERS
@@ -140,6 +140,50 @@ TASKS: dict[str, tuple[Activity, ...]] = {
 }
 
 
+# One line per service, as a console's product page would put it: the text rec3 (description
+# similarity) compares. Written from what each product does, not from the tasks that use it.
+SERVICE_DESCRIPTIONS: dict[str, str] = {
+    "console-home": "Start page of the console: recent visits, favourites, notifications and search across products.",
+    "docs": "Product documentation: getting started guides, tutorials, API reference, FAQ and release notes.",
+    "ecs": "Elastic compute: virtual machine instances with images, snapshots and security groups.",
+    "vpc": "Virtual private cloud: isolated networks with subnets, route tables, NAT and VPN gateways.",
+    "eip": "Elastic public IP addresses that can be allocated and bound to instances and gateways.",
+    "slb": "Server load balancer: spreads traffic across backend servers with listeners and TLS certificates.",
+    "cen": "Cloud enterprise network: connects networks across regions with bandwidth packages and route maps.",
+    "cdn": "Content delivery network: caches website content at edge nodes, with cache rules and refresh.",
+    "dns": "Domain name resolution: domains, DNS records and resolution logs.",
+    "oss": "Object storage: buckets of files with lifecycle rules and access logs.",
+    "nas": "Network attached file storage: shared file systems mounted by compute instances.",
+    "rds": "Managed relational database instances with backups, parameters and slow query analysis.",
+    "polardb": "Cloud-native relational database clusters with shared storage, endpoints and backups.",
+    "redis": "Managed in-memory key-value cache and database instances with monitoring.",
+    "dts": "Data transmission: database migration and real-time synchronisation tasks.",
+    "kubernetes": "Managed Kubernetes container clusters with node pools, workloads and Helm charts.",
+    "container-registry": "Registry for container images: repositories, image tags and automated build rules.",
+    "function-compute": "Serverless functions run on triggers, billed per call, with logs.",
+    "ros": "Resource orchestration: infrastructure as code stacks created from templates.",
+    "cloudmonitor": "Monitoring of cloud resources: metrics, dashboards, alarm rules and event monitoring.",
+    "log-service": "Log collection, storage and search: projects, logstores, dashboards and alerts.",
+    "actiontrail": "Audit trail of account and API activity: event history, trails and insights.",
+    "iam": "Identity and access management: users, roles, policies and access keys.",
+    "kms": "Key management: encryption keys and secrets, with rotation and usage audit.",
+    "waf": "Web application firewall: protects websites from attacks, with rules, IP blacklists and attack logs.",
+    "security-center": "Security posture: vulnerability scans, threat alerts and baseline checks across assets.",
+    "certificates": "TLS/SSL certificate management: purchase, upload and deploy certificates to services.",
+    "billing": "Bills, payment methods, invoices and account balance.",
+    "cost-explorer": "Cost analysis: spending by product and tag, budgets and forecasts.",
+    "resource-manager": "Resource groups, tags and accounts that organise cloud resources.",
+    "dataworks": "Data development and orchestration: scheduled data pipelines, data integration and governance.",
+    "maxcompute": "Data warehouse for batch SQL analytics over large tables.",
+    "quickbi": "Business intelligence: dashboards, reports and data visualisation over data sources.",
+    "elasticsearch": "Managed Elasticsearch clusters for full-text search and log analytics.",
+    "pai": "Machine learning platform: notebooks, training jobs, models and inference services.",
+    "model-studio": "Generative AI models: playground, API keys, applications and usage.",
+    "support": "Technical support: tickets, service plans and announcements.",
+    "marketplace": "Marketplace of third-party software images and SaaS products to search and buy.",
+}
+
+
 @dataclass(frozen=True)
 class Persona:
     """A kind of user: the tasks they do (by weight), how common they are, what they tend to spend."""
@@ -250,6 +294,7 @@ class Catalog:
     tasks: Mapping[str, tuple[Activity, ...]]
     personas: tuple[Persona, ...]
     base_services: tuple[str, ...] = BASE_SERVICES
+    service_descriptions: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def activity_task(self) -> dict[Activity, str]:
@@ -285,6 +330,11 @@ class Catalog:
             for p in self.personas
             for task, w in p.task_weights.items()
         ]
+
+    def service_rows(self) -> list[dict[str, str]]:
+        """Rows of reference/services.csv: service, description (services without one are left out)."""
+        return [{"service": s, "description": self.service_descriptions[s]}
+                for s in self.services if s in self.service_descriptions]
 
     def persona_rows(self) -> list[dict[str, str]]:
         """Rows of reference/personas.csv: persona, description."""
@@ -335,4 +385,5 @@ def validate_catalog(catalog: Catalog) -> Catalog:
 @cache
 def default_catalog() -> Catalog:
     """The built-in cloud console catalog (validated once)."""
-    return validate_catalog(Catalog(services=SERVICES, tasks=TASKS, personas=PERSONAS))
+    return validate_catalog(Catalog(services=SERVICES, tasks=TASKS, personas=PERSONAS,
+                                    service_descriptions=SERVICE_DESCRIPTIONS))

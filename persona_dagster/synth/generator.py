@@ -2,7 +2,7 @@
 
 Layout written under out_dir (the data directory layout of persona_dagster.settings.DataPaths):
   landing/dt=YYYY-MM-DD/events.<fmt>      one file per day (events-000.<fmt>, ... when a day is split)
-  reference/{activity_tasks,persona_tasks,personas}.csv   pipeline inputs
+  reference/{activity_tasks,persona_tasks,personas,services}.csv   pipeline inputs
   ground_truth/{users,initial_services,adoptions,persona_switches,malformed,corrupt_files}.csv, events_truth.parquet
                                                           evaluation only (never read by the pipeline)
 Days are simulated in order from per-day random streams, so a run with more days reproduces the
@@ -200,7 +200,7 @@ def _write_csv(path: Path, fieldnames: list[str], rows: Iterable[Mapping[str, ob
 
 
 def write_reference(catalog: Catalog, reference_dir: Path) -> dict[str, Path]:
-    """The pipeline's inputs: activity -> task map, persona -> task weights, persona descriptions."""
+    """The pipeline's inputs: activity -> task map, persona -> task weights, persona and service descriptions."""
     return {
         "activity_tasks": _write_csv(
             reference_dir / "activity_tasks.csv", ["service", "page", "task"], catalog.activity_task_rows()
@@ -209,6 +209,7 @@ def write_reference(catalog: Catalog, reference_dir: Path) -> dict[str, Path]:
             reference_dir / "persona_tasks.csv", ["persona", "task", "weight"], catalog.persona_task_rows()
         ),
         "personas": _write_csv(reference_dir / "personas.csv", ["persona", "description"], catalog.persona_rows()),
+        "services": _write_csv(reference_dir / "services.csv", ["service", "description"], catalog.service_rows()),
     }
 
 

@@ -12,6 +12,7 @@ REFERENCE_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "activity_tasks.csv": ("raw.activity_tasks", ("service", "page", "task")),
     "persona_tasks.csv": ("raw.persona_tasks", ("persona", "task", "weight")),
     "personas.csv": ("raw.personas", ("persona", "description")),
+    "services.csv": ("raw.services", ("service", "description")),  # the catalogue rec3 compares
 }
 
 

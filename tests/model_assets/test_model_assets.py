@@ -56,7 +56,7 @@ def built(tmp_path_factory):
     marts = {k for k in graph.materializable_asset_keys if k.path[-1] in ("user_personas", "service_recommendations",
                                                                            "induced_personas") and k.path[0] == "marts"}
     with data_dir(root):
-        from persona_dagster.defs.materialize import materialize_days
+        from persona_dagster.runner import materialize_days
 
         results = materialize_days(LATE_DAY, LATE_DAY, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
                                    selection=daily | marts)
@@ -102,7 +102,7 @@ def test_every_session_gets_one_embedding_and_a_rerun_embeds_nothing(built):
     assert query(built, "select count(*), count(distinct session_key), min(model_version), max(model_version), "
                         "min(len(embedding)) from embeddings.session_embeddings")[0][2:] == (version, version, 32)
     with data_dir(built):
-        from persona_dagster.defs.materialize import materialize_days
+        from persona_dagster.runner import materialize_days
 
         results = materialize_days(DAY1, dt.date(2026, 1, 2), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
                                    selection={dg.AssetKey("session_embeddings")})
@@ -156,7 +156,8 @@ def test_recommendation_report_scores_the_model_beside_both_baselines(built):
     report = json.loads((built / "reports" / "recommendations.json").read_text())
     (split,) = report["splits"]
     assert split["seen_days"] == 3 and split["scored_users"] > 0
-    for name in ("sessionbert", "sessionbert_rule", "popularity", "item_knn"):
+    for name in ("sessionbert", "sessionbert_rule", "sessionbert_rule_rec2_names", "sessionbert_rule_rec3_descriptions",
+                 "popularity", "item_knn"):
         assert 0.0 <= split[name]["hit@3"] <= split[name]["hit@5"] <= 1.0
         low, high = split[name]["hit@5_ci"]
         assert low <= split[name]["hit@5"] <= high and split[name]["n"] == split["scored_users"]
@@ -197,7 +198,7 @@ def test_persona_report_compares_writers_against_popularity(built):
 def test_retraining_with_the_same_vocabulary_warm_starts_from_the_current_model(built):
     before = current(built / "models", "sessionbert").version
     with data_dir(built):
-        from persona_dagster.defs.materialize import materialize_days
+        from persona_dagster.runner import materialize_days
         from pipeline_fixtures import TINY_MODELS
 
         results = materialize_days(DAY1, LATE_DAY, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",

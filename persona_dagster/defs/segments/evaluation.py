@@ -21,6 +21,7 @@ from persona_dagster.defs.segments.inputs import (
     daily_service_usage,
     latest_persona_tags,
     reference_maps,
+    service_descriptions,
     services_by_persona,
     true_main_personas,
 )
@@ -36,7 +37,8 @@ from persona_dagster.segments.cluster_quality import (
 from persona_dagster.segments.metrics import persona_tailoring_share
 from persona_dagster.segments.persona_map import cluster_top_activities, map_clusters_to_personas
 from persona_dagster.segments.recent_sessions import LAST_SESSIONS, last_sessions
-from persona_dagster.segments.recommend import recommend_new_services
+from persona_dagster.segments.recommend import RECOMMENDATIONS, recommend_new_services
+from persona_dagster.segments.rule_rankings import description_vectors, name_vectors, rerank_by_similarity
 from persona_dagster.segments.splits import evaluation_set
 from persona_dagster.segments.adoption_model import AdoptionInputs
 from persona_dagster.segments.user_vectors import SessionVectors
@@ -96,21 +98,34 @@ def rule_model(sessions: pd.DataFrame, seen_end, encoder_dir: Path, cfg: Recomme
     return tuned.model_dir
 
 
-def _rule_recommendations(es, model_dir: Path, names: LandedNames) -> pd.DataFrame:
-    """The paper's rule on one split: the model's top-5 next services after each of the last 8 seen sessions."""
+def _rule_recommendations(es, model_dir: Path, names: LandedNames,
+                          descriptions: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """The paper's rule on one split: the model's top-5 next services after each of the last 8 seen sessions.
+
+    rec1 ranks the new services voted for by votes; rec2 and rec3 rank the same candidates by name and
+    by description similarity to the services the user uses (rec3 only with a service catalogue).
+    """
     seen = es.seen_sessions
     scored_sessions = last_sessions(seen[seen["user_id"].isin(sorted(es.targets))], LAST_SESSIONS)
     votes = session_top_services(scored_sessions, model_dir)
     # The model votes in token form; used services and targets carry the landed names.
     votes = dataclasses.replace(votes, services=np.asarray(names.services_of(votes.services), dtype=object))
-    return recommend_new_services(scored_sessions, votes, es.used)
+    candidates = recommend_new_services(scored_sessions, votes, es.used, k=len(names.services) or 1)
+    out = {"sessionbert_rule": candidates[candidates["rank"] <= RECOMMENDATIONS].reset_index(drop=True)}
+    catalogue = sorted(set(names.services.values()) | set(candidates["service"]) | {s for u in es.used.values() for s in u})
+    out["sessionbert_rule_rec2_names"] = rerank_by_similarity(candidates, es.used, name_vectors(catalogue),
+                                                              RECOMMENDATIONS)
+    if descriptions:
+        out["sessionbert_rule_rec3_descriptions"] = rerank_by_similarity(
+            candidates, es.used, description_vectors(descriptions), RECOMMENDATIONS)
+    return out
 
 
 def split_scores(sessions, adopted, inputs: AdoptionInputs, seen_days: int, rule_dir: Path | None,
-                 cfg: RecommendationEvaluationConfig, names: LandedNames) -> dict:
+                 cfg: RecommendationEvaluationConfig, names: LandedNames, descriptions: dict[str, str]) -> dict:
     """One split under the protocol: trained recommender (knobs on validation), paper's rule, baselines."""
     es = evaluation_set(sessions, adopted, seen_days)
-    extra = {"sessionbert_rule": _rule_recommendations(es, rule_dir, names)} if rule_dir is not None else {}
+    extra = _rule_recommendations(es, rule_dir, names, descriptions) if rule_dir is not None else {}
     return evaluate_split(sessions, adopted, inputs, seen_days, cfg.valid_days, extra)
 
 
@@ -183,6 +198,7 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
         tailoring = (persona_tailoring_share(latest, latest_persona_tags(con), persona_services)
                      if persona_services else pd.DataFrame(columns=["persona_tag", "share"]))
         names = read_landed_names(con)
+        descriptions = service_descriptions(con)
     n_days = sessions["event_date"].nunique()
     seen = [d for d in config.seen_days if config.valid_days < d < n_days]
     if not seen:
@@ -193,7 +209,7 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
     with tempfile.TemporaryDirectory() as work:
         first_seen_end = min(time_split(sessions["event_date"], d, config.valid_days).valid_end for d in seen)
         rule_dir = rule_model(sessions, first_seen_end, encoder.path, config, Path(work)) if config.paper_rule else None
-        splits = [split_scores(sessions, adopted, inputs, d, rule_dir, config, names) for d in seen]
+        splits = [split_scores(sessions, adopted, inputs, d, rule_dir, config, names, descriptions) for d in seen]
     methods = [m for m in splits[0] if isinstance(splits[0][m], dict) and "hit@5" in splits[0][m]]
     split_rows = [{"seen_days": s["seen_days"], "scored_users": s["scored_users"],
                    **{f"{m}_{h}": round(s[m][h], 4) for m in methods for h in ("hit@5", "hit@3")},

@@ -52,3 +52,10 @@ def latest_persona_tags(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """{user_id: persona tag of their latest daily assignment}."""
     return dict(con.execute("""select user_id, persona_tag from ml.user_persona_assignments
                                qualify row_number() over (partition by user_id order by as_of_date desc) = 1""").fetchall())
+
+
+def service_descriptions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """{service: description} from the optional service catalogue; {} when the log came without one."""
+    rows = con.execute("select service, description from staging.stg_reference__services "
+                       "where description is not null and trim(description) <> ''").fetchall()
+    return dict(rows)
