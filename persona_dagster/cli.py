@@ -37,7 +37,7 @@ def _add_materialize(subparsers) -> None:
     parser.add_argument("--to", dest="last", required=True, type=_day, help="YYYY-MM-DD, inclusive")
 
     def run(args: argparse.Namespace) -> None:
-        from persona_dagster.defs.materialize import materialize_days
+        from persona_dagster.runner import materialize_days
         from persona_dagster.defs.partitions import check_day_range
         from persona_dagster.demo import prepare_dagster_home
         from persona_dagster.settings import data_paths

@@ -64,7 +64,7 @@ def run_demo(users: int = 300, days: int = 14, seed: int = 7) -> None:
 
     import dagster as dg
 
-    from persona_dagster.defs.materialize import materialize_days
+    from persona_dagster.runner import materialize_days
     from persona_dagster.demo_progress import progress_lines
 
     log_file = paths.logs / f"demo-{dt.datetime.now():%Y%m%d-%H%M%S}.log"

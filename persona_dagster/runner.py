@@ -1,4 +1,4 @@
-"""Materialize the asset graph for a range of days in-process (the demo, the CLI, the tests)."""
+"""The in-process runner: the asset graph for a range of days (the demo, the CLI, the tests); outside defs/, it imports the code location."""
 
 from __future__ import annotations
 

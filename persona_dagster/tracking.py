@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-# Tests and offline machines: no telemetry, no hub.
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
 def sqlite_tracking_uri(db_path: Path) -> str:

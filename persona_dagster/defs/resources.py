@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 import dagster as dg
@@ -23,6 +24,8 @@ class MLflowResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def start_run(self, experiment: str, run_name: str, tags: dict[str, str] | None = None) -> Iterator:
+        # Offline machines: no telemetry (set before mlflow's first import; the Makefile and CI export it too).
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
         import mlflow
 
         mlflow.set_tracking_uri(self.tracking_uri)

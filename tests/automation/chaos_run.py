@@ -13,7 +13,7 @@ if __name__ == "__main__":
 
     from persona_dagster.defs import resources
     from persona_dagster.defs.ingest import definitions as ingest
-    from persona_dagster.defs.materialize import materialize_days
+    from persona_dagster.runner import materialize_days
     from persona_dagster.defs.warehouse import definitions as warehouse
     from persona_dagster.demo import prepare_dagster_home
     from persona_dagster.settings import DataPaths

@@ -59,7 +59,7 @@ def materialize(path: Path, first: dt.date, last: dt.date, groups: set[str] | No
                 instance: dg.DagsterInstance | None = None) -> list[dg.ExecuteInProcessResult]:
     """Materialize the assets whose key starts with one of `groups` (None: every asset) for [first, last]."""
     from persona_dagster.definitions import defs
-    from persona_dagster.defs.materialize import materialize_days
+    from persona_dagster.runner import materialize_days
 
     graph = defs.resolve_asset_graph()
     # marts over model outputs (unpartitioned) belong with the models, not the warehouse days.

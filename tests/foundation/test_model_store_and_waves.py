@@ -1,7 +1,7 @@
 import dagster as dg
 import pytest
 
-from persona_dagster.defs.materialize import run_waves
+from persona_dagster.runner import run_waves
 from persona_dagster.model_store import ModelNotFoundError, content_version, current, publish
 
 

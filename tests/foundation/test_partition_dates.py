@@ -78,7 +78,7 @@ def test_cli_refuses_a_day_before_the_first_partition_before_anything_runs(tmp_p
 def test_materialize_days_refuses_out_of_range_days_before_any_run(tmp_path, monkeypatch):
     import dagster as dg
 
-    from persona_dagster.defs.materialize import materialize_days
+    from persona_dagster.runner import materialize_days
 
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
     instance = dg.DagsterInstance.ephemeral()

@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 from dagster._core.instance.ref import InstanceRef
 
-from persona_dagster.defs.materialize import PROCESS_TAG, process_tag, recover_dead_runs
+from persona_dagster.runner import PROCESS_TAG, process_tag, recover_dead_runs
 from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.demo import prepare_dagster_home
 from persona_dagster.settings import REPO_ROOT, DataPaths
@@ -23,7 +23,7 @@ from persona_dagster.settings import REPO_ROOT, DataPaths
 # A run that takes the duckdb slot and then hangs, tagged the way materialize_days tags its runs.
 HOLDER = textwrap.dedent("""
     import sys, time, dagster as dg
-    from persona_dagster.defs.materialize import PROCESS_TAG, process_tag
+    from persona_dagster.runner import PROCESS_TAG, process_tag
 
     @dg.asset(pool="duckdb")
     def holder():

@@ -43,7 +43,7 @@ def land_odd_day(root: Path, users: int, one_event_only: bool = False) -> None:
 def build(root: Path, exclude: set[str] = frozenset(), only: set[str] | None = None) -> list[dg.ExecuteInProcessResult]:
     """Materialize every asset in scope (or `only` those) for the one day, with tiny models."""
     from persona_dagster.definitions import defs
-    from persona_dagster.defs.materialize import materialize_days
+    from persona_dagster.runner import materialize_days
 
     graph = defs.resolve_asset_graph()
     selection = {k for k in graph.materializable_asset_keys if k.path[-1] not in SKIPPED | exclude

@@ -27,7 +27,7 @@ def drifted(tmp_path_factory):
     root = tmp_path_factory.mktemp("drift")
     generate(SynthConfig(users=30, days=14, seed=5, persona_switch_share=0.3), root)
     from persona_dagster.definitions import defs
-    from persona_dagster.defs.materialize import materialize_days
+    from persona_dagster.runner import materialize_days
 
     graph = defs.resolve_asset_graph()
     wanted = {"intent_memories", "persona_drift", "persona_drift_evaluation"}
