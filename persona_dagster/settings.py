@@ -10,6 +10,9 @@ from pathlib import Path
 DATA_DIR_ENV = "PERSONA_DAGSTER_DATA_DIR"
 START_DATE_ENV = "PERSONA_DAGSTER_START_DATE"
 DEFAULT_START_DATE = "2026-01-01"
+# Where links back to the Dagster UI point (MLflow runs and models): `make dev` serves it here.
+DAGSTER_UI_URL_ENV = "PERSONA_DAGSTER_UI_URL"
+DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
@@ -83,6 +86,11 @@ def data_dir() -> Path:
 
 def data_paths() -> DataPaths:
     return DataPaths(data_dir())
+
+
+def dagster_ui_url() -> str:
+    """The Dagster UI links point at: $PERSONA_DAGSTER_UI_URL, else `make dev`'s address."""
+    return (os.environ.get(DAGSTER_UI_URL_ENV) or DEFAULT_DAGSTER_UI_URL).rstrip("/")
 
 
 def partitions_start_date() -> str:

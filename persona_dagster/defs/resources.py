@@ -11,8 +11,14 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.warehouse.project import dbt_project
-from persona_dagster.settings import data_paths
-from persona_dagster.tracking import ensure_experiment, sqlite_tracking_uri
+from persona_dagster.settings import dagster_ui_url, data_paths
+from persona_dagster.tracking import (
+    DESCRIPTION_TAG,
+    ORIGIN_PREFIX,
+    ensure_experiment,
+    init_store,
+    sqlite_tracking_uri,
+)
 from persona_dagster.warehouse.dbt_process import dbt_launcher
 
 
@@ -29,9 +35,33 @@ class MLflowResource(dg.ConfigurableResource):
         import mlflow
 
         mlflow.set_tracking_uri(self.tracking_uri)
+        init_store(self.tracking_uri, self.artifact_root)
         experiment_id = ensure_experiment(mlflow.MlflowClient(self.tracking_uri), experiment, self.artifact_root)
-        with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {}) as run:
+        tags = {**origin_tags(), **(tags or {})}
+        with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
             yield run
+
+
+def origin_tags() -> dict[str, str]:
+    """Where an MLflow run comes from: the Dagster run, asset and partition, with links back to the UI ({} outside a run)."""
+    try:
+        context = dg.AssetExecutionContext.get()
+    except dg.DagsterInvariantViolationError:
+        return {}
+    ui = dagster_ui_url()
+    assets = [key.to_user_string() for key in context.selected_asset_keys]
+    tags = {f"{ORIGIN_PREFIX}run_id": context.run_id, f"{ORIGIN_PREFIX}asset": ", ".join(assets),
+            f"{ORIGIN_PREFIX}run_url": f"{ui}/runs/{context.run_id}"}
+    if context.has_partition_key:
+        tags[f"{ORIGIN_PREFIX}partition"] = context.partition_key
+    elif context.has_partition_key_range:
+        keys = context.partition_key_range
+        tags[f"{ORIGIN_PREFIX}partition"] = keys.start if keys.start == keys.end else f"{keys.start}..{keys.end}"
+    links = [f"[Dagster run {context.run_id[:8]}]({tags[f'{ORIGIN_PREFIX}run_url']})"]
+    links += [f"[asset {name}]({ui}/assets/{name})" for name in assets]
+    partition = tags.get(f"{ORIGIN_PREFIX}partition")
+    tags[DESCRIPTION_TAG] = " · ".join(links) + (f" · partition {partition}" if partition else "")
+    return tags
 
 
 def build_resources() -> dict[str, object]:

@@ -122,9 +122,12 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
             model_dir = save_policy(policy, setup.tokenizer, Path(tmp) / "policy")
             (model_dir / "training.json").write_text(json.dumps(facts, indent=2))
             stored = publish(model_dir, paths.models, "persona_policy")
-        registered = register_model_dir(stored.path, "persona_policy")
-        tag_model_version("persona_policy", registered, {"backbone": config.backbone, **{
-            k: str(v) for k, v in backbone.items()}})
+        registered = register_model_dir(
+            stored.path, "persona_policy",
+            "The persona-writing policy: a LoRA adapter on a pretrained LM, SFT on the heuristic writer's personas "
+            "then groupwise DPO (asset persona_policy); writes induced_personas.",
+            {"backbone": config.backbone, **backbone, "data_window": f"..{split.cutoff}",
+             "train_users": len(split.train_users)})
     return dg.MaterializeResult(metadata={
         "version": stored.version, "registered_version": str(registered), "backbone": config.backbone,
         "tasks": len(setup.tasks), "trainable_parameters": int(backbone["trainable_parameters"]),
@@ -132,14 +135,6 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
                           "groups": r.n_groups} for r in rounds]),
         "heuristic_writer_mean_quality": teacher, "sft_final_loss": float(sft_losses[-1]),
     })
-
-
-def tag_model_version(name: str, version: str, tags: dict[str, str]) -> None:
-    import mlflow as ml
-
-    client = ml.MlflowClient()
-    for key, value in tags.items():
-        client.set_model_version_tag(name, str(version), key, value)
 
 
 def policy_facts(stored) -> dict:

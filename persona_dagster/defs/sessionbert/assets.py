@@ -29,7 +29,7 @@ from persona_dagster.sessionbert.evaluate import evaluate_predictions
 from persona_dagster.sessionbert.pretrain import pretrain_mlm
 from persona_dagster.sessionbert.tokenizer import load_tokenizer, train_tokenizer
 from persona_dagster.settings import data_paths
-from persona_dagster.tracking import log_curve, register_model_dir
+from persona_dagster.tracking import data_window, log_curve, register_model_dir
 from persona_dagster.warehouse.embedding_store import (
     ensure_embedding_tables,
     prune_stale_session_embeddings,
@@ -126,7 +126,12 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
         stored = publish(result.model_dir, paths.models, "sessionbert",
                          extra={"tokenizer_version": tokenizer_dir.version, "max_len": config.max_len,
                                 "preset": config.preset})
-        registered = register_model_dir(stored.path, "sessionbert")
+        registered = register_model_dir(
+            stored.path, "sessionbert",
+            "SessionBERT: a BERT trained from scratch with masked-LM on `service;page` session sequences "
+            "(asset sessionbert_mlm); the encoder behind the embeddings and the next-activity model.",
+            {"backbone": f"bert-{config.preset} (from scratch)", "data_window": data_window(sessions["session_start"]),
+             "tokenizer_version": tokenizer_dir.version, "sessions": len(sessions)})
     plot = line_plot({"train MLM loss": result.train.loss_curve}, paths.artifacts / "plots" / "sessionbert_mlm_loss.png",
                      "SessionBERT masked-LM loss", "step", "loss")
     return dg.MaterializeResult(metadata={
@@ -191,7 +196,12 @@ def next_activity_model(context: dg.AssetExecutionContext, config: TrainingConfi
         log_curve(result.train.loss_curve, "finetune_loss")
         tokenizer.save_pretrained(result.model_dir)
         stored = publish(result.model_dir, paths.models, "next_activity", extra={"encoder_version": encoder.version})
-        registered = register_model_dir(stored.path, "next_activity")
+        registered = register_model_dir(
+            stored.path, "next_activity",
+            "Next service and next page after a session: SessionBERT fine-tuned multi-task on a Markov transition "
+            "prior (asset next_activity_model); leak-free figures are next_activity_evaluation's.",
+            {"backbone": f"sessionbert {encoder.version}", "data_window": data_window(sessions["session_start"]),
+             "train_examples": len(train)})
     # The latest 20% are held out of fine-tuning but the serving encoder was pretrained on every session:
     # a check that the fit works, not a test figure (next_activity_evaluation retrains leak-free).
     return dg.MaterializeResult(metadata={
