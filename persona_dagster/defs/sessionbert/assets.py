@@ -277,7 +277,11 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
             "intervals": comparison["intervals"],
             "length_ablation": {"sessions": len(small), "preset": config.ablation_preset, "rows": ablation_rows,
                                 "note": "sessions_truncated = share of sessions longer than max_len tokens; "
-                                        "lengths no session exceeds cannot differ"},
+                                        "lengths no session exceeds cannot differ. Truncation keeps the latest "
+                                        "activities and at most half the budget of context; the heads add "
+                                        "a learned correction to the last activity's transition prior, so rows "
+                                        "with equal F1 mean the correction changed no top-1 prediction at this "
+                                        "budget, whatever the model saw"},
             "config": config.model_dump(),
         })
         ml.log_artifact(str(report))
