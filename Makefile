@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null)
 
-.PHONY: install demo test test-fast dev mlflow-ui bench clean
+.PHONY: install demo test test-fast dev mlflow-ui docs lint bench clean
 
 # The venv is (re)built when the dependency pins change; requirements.lock keeps installs reproducible.
 $(STAMP): pyproject.toml requirements.lock
@@ -48,9 +48,25 @@ dev: $(STAMP) $(MANIFEST)
 	mkdir -p $(DAGSTER_HOME) && (cmp -s dagster.yaml $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-## The MLflow UI on http://127.0.0.1:5000 over the sqlite tracking store.
+DATA_DIR := $(or $(PERSONA_DAGSTER_DATA_DIR),$(CURDIR)/data)
+
+## The MLflow UI on http://127.0.0.1:5000 over the sqlite tracking store (experiments made there keep
+## their artifacts under the data directory too).
 mlflow-ui: $(STAMP)
-	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(or $(PERSONA_DAGSTER_DATA_DIR),$(CURDIR)/data)/mlflow.db -h 127.0.0.1 -p 5000
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(DATA_DIR)/mlflow.db \
+		--default-artifact-root $(DATA_DIR)/artifacts/mlflow -h 127.0.0.1 -p 5000
+
+## dbt docs (every mart column, lineage down to the exposures) on http://127.0.0.1:8080, built under the data dir.
+docs: $(STAMP) $(MANIFEST)
+	cd dbt_project && $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir . \
+		--target-path $(DATA_DIR)/dbt/docs --log-path $(DATA_DIR)/dbt/docs/logs
+	cd dbt_project && $(CURDIR)/$(BIN)/dbt docs serve --profiles-dir . --target-path $(DATA_DIR)/dbt/docs \
+		--host 127.0.0.1 --port 8080 --no-browser
+
+## Python (ruff, pyproject.toml) and the dbt models (sqlfluff, .sqlfluff).
+lint: $(STAMP)
+	$(BIN)/ruff check persona_dagster tests benchmarks
+	$(BIN)/sqlfluff lint dbt_project/models
 
 bench: $(STAMP) $(MANIFEST)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -26,11 +26,9 @@ are read back from staging.stg_clickstream__events; the result is written to
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import time
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from persona_dagster.evaluation.protocol import PROTOCOL, assert_no_leak, before_or_on, time_split

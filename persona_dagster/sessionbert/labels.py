@@ -20,7 +20,7 @@ class LabelVocab:
     @classmethod
     def build(cls, labels: Iterable[str], min_count: int = 1, max_size: int | None = None) -> LabelVocab:
         counts = Counter(labels)
-        kept = sorted((l for l, c in counts.items() if c >= min_count), key=lambda l: (-counts[l], l))
+        kept = sorted((label for label, c in counts.items() if c >= min_count), key=lambda label: (-counts[label], label))
         return cls((OTHER, *kept[:max_size]))
 
     def __len__(self) -> int:

@@ -86,7 +86,7 @@ def test_inferred_sessions_match_the_true_sessions(per_day):
 
 
 def test_sequences_follow_the_sessionbert_format(per_day):
-    rows = query(per_day, f"""
+    rows = query(per_day, """
         select sequence, activities, location_tokens, daily_page_tokens, daily_service_tokens,
                daily_billed_tokens, monthly_billed_tokens, event_date, n_activities
         from marts.session_sequences""")
