@@ -5,11 +5,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.automation.landing_scan import day_fingerprint, reference_fingerprint
+from persona_dagster.defs.metadata import table as markdown_table
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.raw_load import load_day
 from persona_dagster.warehouse.reference_load import REFERENCE_FILES, load_reference
-from persona_dagster.warehouse.summaries import markdown_table
+from persona_dagster.warehouse.summaries import query_rows
 from persona_dagster.warehouse.window import days_in_window
 
 # Metadata keys the sensors seed an empty cursor from (a first `make dev` after `make demo` loads nothing again).
@@ -37,7 +38,7 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
             # Stamped before reading: a file rewritten during the load changes it, and the sensor reloads the day.
             fingerprints[day.isoformat()] = day_fingerprint(landing, day)
             loads.append(load_day(con, landing, day))
-        sample = markdown_table(
+        sample = query_rows(
             con,
             "select event_date, source_file, source_row, user_id, ts, service, page from raw.events "
             "where event_date >= ? and event_date < ? order by event_date, source_file, source_row limit 5",
@@ -53,7 +54,7 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
             "files": dg.MetadataValue.int(len(rows_by_file)),
             "rows_by_file": dg.MetadataValue.json(rows_by_file),
             "unreadable_files": dg.MetadataValue.json(file_errors),
-            "sample": dg.MetadataValue.md(sample),
+            "sample": markdown_table(sample),
             # What the landing sensor would have seen: its first tick starts from here (see landing_sensor).
             LANDING_FINGERPRINTS: dg.MetadataValue.json(fingerprints),
         }
