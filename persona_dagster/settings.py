@@ -13,6 +13,9 @@ DEFAULT_START_DATE = "2026-01-01"
 # Where links back to the Dagster UI point (MLflow runs and models): `make dev` serves it here.
 DAGSTER_UI_URL_ENV = "PERSONA_DAGSTER_UI_URL"
 DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"
+# Where plots in Dagster metadata are served from (the MLflow run's artifacts): `make mlflow-ui`.
+MLFLOW_UI_URL_ENV = "PERSONA_DAGSTER_MLFLOW_UI_URL"
+DEFAULT_MLFLOW_UI_URL = "http://127.0.0.1:5000"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
@@ -91,6 +94,11 @@ def data_paths() -> DataPaths:
 def dagster_ui_url() -> str:
     """The Dagster UI links point at: $PERSONA_DAGSTER_UI_URL, else `make dev`'s address."""
     return (os.environ.get(DAGSTER_UI_URL_ENV) or DEFAULT_DAGSTER_UI_URL).rstrip("/")
+
+
+def mlflow_ui_url() -> str:
+    """The MLflow UI plots are served from: $PERSONA_DAGSTER_MLFLOW_UI_URL, else `make mlflow-ui`'s address."""
+    return (os.environ.get(MLFLOW_UI_URL_ENV) or DEFAULT_MLFLOW_UI_URL).rstrip("/")
 
 
 def partitions_start_date() -> str:

@@ -49,3 +49,19 @@ def test_runs_and_models_say_where_they_come_from(tmp_path):
     assert {"backbone": "none", "data_window": "a..b", "dagster.run_id": result.run_id, "dagster.asset": "tiny_model",
             "dagster.partition": "2026-01-02"}.items() <= version.tags.items()
     assert f"/runs/{result.run_id}" in version.description and model.tags["dagster.run_id"] == result.run_id
+
+
+def test_a_plot_is_short_enough_for_the_ui_to_show_in_place(tmp_path):
+    """Dagster renders Markdown in place below 1000 characters: the PNG is linked from the MLflow run, and embedded aside."""
+    from persona_dagster.defs.metadata import plot
+    from persona_dagster.plots import line_plot
+
+    resource = MLflowResource(tracking_uri=sqlite_tracking_uri(tmp_path / "mlflow.db"),
+                              artifact_root=str(tmp_path / "artifacts"))
+    png = line_plot({"loss": [(0, 1.0), (1, 0.5)]}, tmp_path / "loss.png", "loss", "step", "loss")
+    with resource.start_run("unit-test", run_name="plot") as run:
+        entries = plot("loss_curve", png, "loss")
+    assert len(entries["loss_curve"].value) < 1000 and run.info.run_id in entries["loss_curve"].value
+    assert entries["loss_curve_embedded"].value.startswith("![loss](data:image/png;base64,")
+    artifacts = Path(run.info.artifact_uri.removeprefix("file://")) / "plots" / "loss.png"
+    assert artifacts.read_bytes() == png.read_bytes()

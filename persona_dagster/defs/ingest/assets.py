@@ -63,7 +63,10 @@ def raw_events(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         check_name="every_landing_file_readable",
         passed=not file_errors,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"unreadable_files": dg.MetadataValue.json(file_errors)},
+        description=(f"{len(file_errors)} of {len(file_errors) + len(rows_by_file)} landing files unreadable"
+                     if file_errors else f"all {len(rows_by_file)} landing files read"),
+        metadata={"unreadable_files": dg.MetadataValue.json(file_errors), "files_read": len(rows_by_file),
+                  "rows_read": sum(rows_by_file.values())},
     )
 
 

@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.automation.conditions import retrain_condition
 from persona_dagster.defs.failures import fail_on_too_little_data
-from persona_dagster.defs.metadata import image, table
+from persona_dagster.defs.metadata import plot, table
 from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.segments.config import SegmentsConfig
@@ -81,7 +81,7 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
                                              "k": fit.best_k}) for name, fit in (("tfidf", tfidf), ("generic_bert", generic))])
         replace_rows(con, "baseline_segments", baselines)
     curves = {"SessionBERT": sweep.scores, "generic BERT": generic.scores, "TF-IDF of sequences": tfidf.scores}
-    plot = plot_silhouette_curves(curves, paths.artifacts / "plots" / "silhouette.png")
+    png = plot_silhouette_curves(curves, paths.artifacts / "plots" / "silhouette.png")
     with mlflow.start_run("segments", run_name="user_segments", tags={"asset": "user_segments"}):
         import mlflow as ml
 
@@ -91,13 +91,13 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
             for k, score in scores.items():
                 ml.log_metric(f"silhouette_{name.split()[0].lower().replace('-', '')}", score, step=k)
         ml.log_metrics({"best_k": sweep.best_k, "tfidf_best_k": tfidf.best_k, "generic_best_k": generic.best_k})
-        ml.log_artifact(str(plot))
+        ml.log_artifact(str(png), "plots")
     sizes = np.bincount(sweep.labels)
     return dg.MaterializeResult(metadata={
         "k": sweep.best_k, "silhouette": float(sweep.scores[sweep.best_k]), "tfidf_k": tfidf.best_k,
         "generic_bert_k": generic.best_k,
         "users": len(users), "segmentation_version": stored.version,
-        "silhouette_curves": image(plot, "silhouette by k"),
+        **plot("silhouette_curves", png, "silhouette by k"),
         "cluster_sizes": table([{"cluster": c, "users": int(n)} for c, n in enumerate(sizes)]),
     })
 

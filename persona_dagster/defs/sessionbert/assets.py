@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition
 from persona_dagster.defs.failures import fail_on_too_little_data
-from persona_dagster.defs.metadata import image, table
+from persona_dagster.defs.metadata import plot, table
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.sessionbert.config import ContrastiveStageConfig, EvaluationConfig, TrainingConfig
@@ -132,13 +132,13 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
             "(asset sessionbert_mlm); the encoder behind the embeddings and the next-activity model.",
             {"backbone": f"bert-{config.preset} (from scratch)", "data_window": data_window(sessions["session_start"]),
              "tokenizer_version": tokenizer_dir.version, "sessions": len(sessions)})
-    plot = line_plot({"train MLM loss": result.train.loss_curve}, paths.artifacts / "plots" / "sessionbert_mlm_loss.png",
+    png = line_plot({"train MLM loss": result.train.loss_curve}, paths.artifacts / "plots" / "sessionbert_mlm_loss.png",
                      "SessionBERT masked-LM loss", "step", "loss")
     return dg.MaterializeResult(metadata={
         "version": stored.version, "registered_version": str(registered), "device": result.train.device,
         "heldout_perplexity": float(result.heldout_perplexity), "heldout_mlm_loss": float(result.heldout_loss),
         "train_steps": result.train.steps, "tokens_per_s": float(result.train.tokens_per_second),
-        "resumed_from_step": result.train.resumed_from_step or 0, "loss_curve": image(plot, "MLM loss"),
+        "resumed_from_step": result.train.resumed_from_step or 0, **plot("loss_curve", png, "MLM loss"),
         "warm_started_from": warm_start.version if warm_start else "scratch",
     })
 
@@ -320,11 +320,11 @@ def sessionbert_user_encoder(context: dg.AssetExecutionContext, config: Contrast
             raise dg.Failure(f"sessionbert_user_encoder: {err}") from err
         log_curve(result.loss_curve, "contrastive_loss")
         stored = publish(result.model_dir, paths.models, EMBEDDING_MODEL, extra={"mlm_version": mlm.version})
-    plot = line_plot({"InfoNCE loss": result.loss_curve}, paths.artifacts / "plots" / "sessionbert_user_loss.png",
+    png = line_plot({"InfoNCE loss": result.loss_curve}, paths.artifacts / "plots" / "sessionbert_user_loss.png",
                      "User-level contrastive stage", "step", "loss")
     return dg.MaterializeResult(metadata={
         "version": stored.version, "mlm_version": mlm.version, "users": result.users,
-        "final_loss": float(result.loss_curve[-1][1]), "loss_curve": image(plot, "contrastive loss"),
+        "final_loss": float(result.loss_curve[-1][1]), **plot("loss_curve", png, "contrastive loss"),
     })
 
 
