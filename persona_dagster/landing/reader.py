@@ -146,7 +146,7 @@ def _csv_record(lines: list[str], start: int, width: int) -> tuple[list[str] | N
     """The record starting at lines[start]: its fields or why not, and how many lines it took.
 
     A quoted value may span lines, but a quote left open must not swallow the rows after it: a
-    record over several lines that does not parse cleanly into `width` fields is only its first line.
+    record over several lines that does not parse cleanly into exactly `width` fields is only its first line.
     """
     used = 0
 
@@ -162,7 +162,8 @@ def _csv_record(lines: list[str], start: int, width: int) -> tuple[list[str] | N
         if used <= 1:
             return None, _csv_problem(exc), 1
         row = None
-    if used > 1 and (row is None or len(row) < width):
+    # More fields than the header is how an open quote that closed on a later row's quote looks.
+    if used > 1 and (row is None or len(row) != width):
         return None, "unterminated quoted field (a quote opened on this line is not closed where a record ends)", 1
     return row, None, used
 

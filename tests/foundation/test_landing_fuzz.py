@@ -9,13 +9,14 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import random
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from persona_dagster.events.schema import BILLING_TIERS, EVENT_COLUMNS
@@ -28,6 +29,13 @@ RECORDS_PER_FILE = 420
 EXAMPLES = 3  # 3 x 420 = 1,260 records per format
 FIELD_LIMIT = 300
 FIRST_DAY = dt.date(2026, 2, 1)
+# CI replays the same generated examples (a red CI must mean a regression, not a new draw);
+# set PERSONA_DAGSTER_FUZZ_EXPLORE=1 to draw new ones locally.
+EXPLORE = bool(os.environ.get("PERSONA_DAGSTER_FUZZ_EXPLORE"))
+# Found by a random draw: an open quote on one CSV row closed at a quote on the next row, so the
+# bad row parsed with extra fields and swallowed the good row after it.
+OPEN_QUOTE_SWALLOW = (['¿ÀuIq\U0003f96e%ĥ\xad\U000e5e72', 'ÏČ»§}M¶\U000a908eá±ă', '%Ĕ~\U000d7fb7', 'XĢ', 'úÕ~',
+                       '=Q\U000e81cd', 'p\U000d4ee3x\U0004f0cdf§ZÛëľÓ', ",AĢ\U000743a7\U000614b7'Eġľ", 'kibana'], 3348)
 # Kinds the reader refuses itself (parse_error), per format; the rest are for dbt staging to quarantine.
 READER_KINDS = {"csv": ("control", "oversize", "open_quote", "short_row"),
                 "jsonl": ("control", "oversize", "surrogate", "json_object", "json_boolean", "broken_json"),
@@ -148,10 +156,11 @@ def test_random_landing_files_lose_or_alter_no_record(tmp_path, monkeypatch):
     expected: dict[dt.date, dict[str, list]] = {}
 
     # No shrinking: an example is a whole day of files, and the failing record is in the message anyway.
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not EXPLORE,
               phases=[Phase.explicit, Phase.generate],
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(pool=st.lists(VALUE, min_size=8, max_size=30, unique=True), seed=st.integers(0, 2**32))
+    @example(*OPEN_QUOTE_SWALLOW)
     def one_day(pool, seed):
         day = FIRST_DAY + dt.timedelta(days=len(expected))
         folder = tmp_path / "landing" / f"dt={day}"
@@ -173,7 +182,7 @@ def test_random_landing_files_lose_or_alter_no_record(tmp_path, monkeypatch):
         expected[day] = {fmt: list(zip(numbers[fmt], records)) for fmt, records in files.items()}
 
     one_day()
-    assert len(expected) == EXAMPLES
+    assert len(expected) == EXAMPLES + 1  # the generated examples and the pinned one
     con.close()
     run_dbt_models(tmp_path, ["stg_clickstream__events", "stg_clickstream__quarantine"])
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
