@@ -4,7 +4,7 @@ import dagster as dg
 
 from persona_dagster.defs.automation.landing_sensor import landing_sensor
 
-from test_auto_landing_sensor import DAY1, DEFS, _land, landing  # noqa: F401 (landing is a fixture)
+from tests.automation.test_auto_landing_sensor import DAY1, DEFS, _land, landing  # noqa: F401 (landing is a fixture)
 
 MALFORMED = ["dt=0000-00-00", "dt=2025-13-45", "dt=2026-01-02\n"]
 

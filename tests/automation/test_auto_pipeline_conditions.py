@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from automation_ticks import AutomationTicker, noon
+from tests.automation.automation_ticks import AutomationTicker, noon
 from persona_dagster.defs.automation.settings import lookback_days
 from persona_dagster.defs.ingest.assets import REFERENCE_KEYS
 from persona_dagster.defs.partitions import daily_partitions

@@ -4,7 +4,7 @@ import datetime as dt
 
 import dagster as dg
 
-from automation_ticks import AutomationTicker
+from tests.automation.automation_ticks import AutomationTicker
 from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition, whole_table_condition
 
 WEEKLY = "0 3 * * 1"  # Mondays 03:00 UTC

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from persona_dagster.events.schema import BILLING_TIERS, EVENT_COLUMNS
 from persona_dagster.landing.reader import MAX_FIELD_CHARS_ENV
 from persona_dagster.warehouse.raw_load import load_day
-from test_dbt_keys import run_dbt_models
+from tests.foundation.test_dbt_keys import run_dbt_models
 
 FORMATS = ("csv", "jsonl", "parquet")
 RECORDS_PER_FILE = 420

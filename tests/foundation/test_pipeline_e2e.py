@@ -9,7 +9,7 @@ import pytest
 from persona_dagster.sequences import CONTEXT_SECTIONS, format_session_sequence
 from persona_dagster.synth.generator import SynthConfig, generate
 
-from pipeline_fixtures import DAY1, DAY2, DAY3, copy_inputs, materialize, query
+from tests.foundation.pipeline_fixtures import DAY1, DAY2, DAY3, copy_inputs, materialize, query
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from persona_dagster.settings import DBT_PROJECT_DIR
 from persona_dagster.synth.generator import SynthConfig, generate
 from persona_dagster.warehouse.publish import CATALOG, KEEP_SNAPSHOTS, current_snapshot, publish
 
-from pipeline_fixtures import DAY1, DAY2, materialize
+from tests.foundation.pipeline_fixtures import DAY1, DAY2, materialize
 
 # A reader in its own process (DuckDB locks are per process): opens the catalog once, queries until
 # told to stop, and records every answer and error.

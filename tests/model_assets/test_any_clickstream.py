@@ -1,16 +1,14 @@
 """Any clickstream works: one day, one timestamp, one page per service, odd names, no reference files."""
 
 import json
-import sys
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "foundation"))
-from pipeline_fixtures import DAY1, TINY_MODELS, data_dir, query  # noqa: E402
+from tests.foundation.pipeline_fixtures import DAY1, TINY_MODELS, data_dir, query
 
-from persona_dagster.landing.writer import write_day  # noqa: E402
+from persona_dagster.landing.writer import write_day
 
 pytestmark = pytest.mark.slow
 

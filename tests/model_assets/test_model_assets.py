@@ -2,20 +2,17 @@
 
 import datetime as dt
 import json
-import sys
-from pathlib import Path
 
 import dagster as dg
 import mlflow
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "foundation"))
-from pipeline_fixtures import DAY1, data_dir, materialize, query  # noqa: E402
+from tests.foundation.pipeline_fixtures import DAY1, data_dir, materialize, query
 
-from persona_dagster.model_store import current  # noqa: E402
-from persona_dagster.synth.generator import SynthConfig, generate  # noqa: E402
-from persona_dagster.tracking import sqlite_tracking_uri  # noqa: E402
+from persona_dagster.model_store import current
+from persona_dagster.synth.generator import SynthConfig, generate
+from persona_dagster.tracking import sqlite_tracking_uri
 
 pytestmark = pytest.mark.slow
 
@@ -199,7 +196,7 @@ def test_retraining_with_the_same_vocabulary_warm_starts_from_the_current_model(
     before = current(built / "models", "sessionbert").version
     with data_dir(built):
         from persona_dagster.runner import materialize_days
-        from pipeline_fixtures import TINY_MODELS
+        from tests.foundation.pipeline_fixtures import TINY_MODELS
 
         results = materialize_days(DAY1, LATE_DAY, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
                                    selection={dg.AssetKey("sessionbert_mlm")}, asset_config=TINY_MODELS)

@@ -5,16 +5,13 @@ marts.persona_drift and its dbt tests are built with the other ml marts in test_
 
 import datetime as dt
 import json
-import sys
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "foundation"))
-from pipeline_fixtures import data_dir, query  # noqa: E402
+from tests.foundation.pipeline_fixtures import data_dir, query
 
-from persona_dagster.synth.generator import SynthConfig, generate  # noqa: E402
+from persona_dagster.synth.generator import SynthConfig, generate
 
 pytestmark = pytest.mark.slow
 
