@@ -15,6 +15,8 @@ DAILY_BILLED = "[daily_billed_token]"
 MONTHLY_BILLED = "[monthly_billed_token]"
 CONTEXT_SECTIONS: tuple[str, ...] = (LOCATION, DAILY_PAGE, DAILY_SERVICE, DAILY_BILLED, MONTHLY_BILLED)
 SECTION_TOKENS: tuple[str, ...] = (ACTIVITY, SEP, *CONTEXT_SECTIONS)
+# A user is described by their last 8 sessions (the paper's window): user vectors, the next-service rule.
+LAST_SESSIONS = 8
 
 # What dbt's token_part macro folds (RE2's \s plus the activity separator), so Python and SQL agree
 # and 'service;page' always splits back at its one ';'.

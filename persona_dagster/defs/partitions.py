@@ -1,4 +1,4 @@
-"""The daily partitioning shared by every day-grained asset."""
+"""What assets share about where and when they run: the daily partitions, the DuckDB pool, the GPU tag."""
 
 import datetime as dt
 
@@ -14,6 +14,9 @@ single_run_backfill = dg.BackfillPolicy.single_run()
 
 # DuckDB allows one writer process: every writing asset takes this pool (limit 1 in dagster.yaml).
 DUCKDB_POOL = "duckdb"
+
+# Assets that train: the ones to schedule on GPU nodes (see deploy/README.md).
+GPU_TAGS = {"persona_dagster/gpu": "true"}
 
 
 def check_day_range(first: dt.date, last: dt.date) -> None:

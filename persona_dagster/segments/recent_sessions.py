@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from persona_dagster.segments.frames import require_columns
+from persona_dagster.sequences import LAST_SESSIONS
 
-LAST_SESSIONS = 8
+__all__ = ["LAST_SESSIONS", "last_sessions"]
 
 
 def last_sessions(sessions: pd.DataFrame, n: int = LAST_SESSIONS) -> pd.DataFrame:

@@ -11,14 +11,13 @@ import pandas as pd
 import torch
 from transformers import BertConfig, BertForMaskedLM, BertModel, PreTrainedTokenizerFast
 
+from persona_dagster.sequences import LAST_SESSIONS
 from persona_dagster.sessionbert.device import pick_device
 from persona_dagster.sessionbert.encoding import encode_sessions
 from persona_dagster.sessionbert.inference import map_batches
 from persona_dagster.sessionbert.next_activity import HEADS_FILE, NextActivityModel
 from persona_dagster.sessionbert.pooling import mean_pool
 from persona_dagster.sessionbert.sessions import session_texts
-
-LAST_SESSIONS = 8
 
 
 @dataclass

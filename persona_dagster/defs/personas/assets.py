@@ -11,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition
 from persona_dagster.defs.metadata import table
-from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
+from persona_dagster.defs.partitions import DUCKDB_POOL, GPU_TAGS, daily_partitions, single_run_backfill
 from persona_dagster.defs.personas.config import PersonaPolicyConfig
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.model_store import current, publish
@@ -30,7 +30,6 @@ from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_rows, 
 
 GROUP = "personas"
 INTENT_SEGMENTS = dg.AssetKey(["marts", "intent_segments"])
-GPU_TAGS = {"persona_dagster/gpu": "true"}
 MEMORY_COLUMNS = ["memory_id", "user_id", "session_key", "intent", "intent_source", "start_ts", "end_ts",
                   "n_actions", "services", "pages", "event_ids", "text"]
 

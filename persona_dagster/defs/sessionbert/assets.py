@@ -10,7 +10,7 @@ from dagster_duckdb import DuckDBResource
 from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition
 from persona_dagster.defs.failures import fail_on_too_little_data
 from persona_dagster.defs.metadata import plot, table
-from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
+from persona_dagster.defs.partitions import DUCKDB_POOL, GPU_TAGS, daily_partitions, single_run_backfill
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.sessionbert.config import ContrastiveStageConfig, EvaluationConfig, TrainingConfig
 from persona_dagster.model_store import current, previous_model_with_tokenizer, publish
@@ -46,7 +46,6 @@ SESSION_SEQUENCES = dg.AssetKey(["marts", "session_sequences"])
 EMBEDDING_MODEL = "sessionbert_user"
 GROUP = "sessionbert"
 # Assets that train: a Kubernetes deployment schedules these on GPU nodes (see deploy/).
-GPU_TAGS = {"persona_dagster/gpu": "true"}
 
 
 def _sessions(warehouse: DuckDBResource, latest: int):

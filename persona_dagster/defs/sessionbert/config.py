@@ -8,6 +8,7 @@ import dagster as dg
 
 from persona_dagster.sessionbert.contrastive import ContrastiveConfig
 from persona_dagster.sessionbert.device import DEFAULT_CPU_THREADS
+from persona_dagster.sessionbert.experiments import ABLATION_LENGTHS
 from persona_dagster.sessionbert.training import TrainConfig
 
 STAGE_DEFAULTS = ContrastiveConfig()
@@ -40,7 +41,7 @@ class EvaluationConfig(dg.Config):
     epochs: int = 2
     max_sessions: int = 6_000
     test_fraction: float = 0.2
-    ablation_lengths: list[int] = [64, 128, 512]
+    ablation_lengths: list[int] = list(ABLATION_LENGTHS)
     ablation_max_sessions: int = 2_000
     ablation_preset: str = "tiny"
     cpu_threads: int | None = DEFAULT_CPU_THREADS
