@@ -1,9 +1,5 @@
 """Persona induction evaluation on held-out users and later days, by a judge independent of the training reward."""
 
-import csv
-from collections import defaultdict
-from pathlib import Path
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -16,52 +12,16 @@ from persona_dagster.defs.personas.assets import (
 from persona_dagster.defs.personas.config import PersonaPolicyConfig
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.model_store import current
-from persona_dagster.personas.future_interactions import evidence_matches
 from persona_dagster.personas.groupwise_dpo import sampled_quality
-from persona_dagster.personas.induction_evaluation import (
-    baseline_hits, item_futures, paired, per_user_metrics, summarise,
-)
+from persona_dagster.personas.induction_evaluation import item_futures
+from persona_dagster.personas.induction_report import COMPARED, clustering_recovery, true_personas, writer_figures
 from persona_dagster.personas.induction_run import prepare_induction
-from persona_dagster.personas.persona_judge import Catalogue
 from persona_dagster.personas.policy_model import PRESETS, load_policy, zero_shot_policy
 from persona_dagster.reports import write_report
 from persona_dagster.settings import data_paths
+from persona_dagster.warehouse.persona_reads import read_catalogue, read_event_tasks
 
 EVAL_SEED = 424242
-COMPARED = ("training_score", "task_f1", "service_f1", "label_identifies_true_persona", "hallucination_rate")
-
-
-def _catalogue(con, items: set[str]) -> Catalogue:
-    """Every item seen in a memory, with its task from the reference map where it has one."""
-    mapped = {f"{s};{p}": t for s, p, t in con.execute(
-        "select service, page, task from staging.stg_reference__activity_tasks").fetchall()}
-    persona_tasks = defaultdict(set)
-    for persona, task in con.execute("select persona, task from staging.stg_reference__persona_tasks").fetchall():
-        persona_tasks[persona].add(task)
-    return Catalogue({i: mapped.get(i, "") for i in items}, {p: frozenset(t) for p, t in persona_tasks.items()})
-
-
-def _true_personas(ground_truth: Path) -> dict[str, list[str]] | None:
-    users_csv = ground_truth / "users.csv"
-    if not users_csv.exists():
-        return None
-    with open(users_csv, newline="") as fh:
-        return {r["user_id"]: [p for p in (r["main_persona"], r["second_persona"]) if p] for r in csv.DictReader(fh)}
-
-
-def _recovery(con, setup, truth, catalogue: Catalogue, ground_truth: Path) -> float | None:
-    """Share of users whose main true persona some memory cluster recovers: a property of the clustering."""
-    events = ground_truth / "events_truth.parquet"
-    if truth is None or not events.exists():
-        return None
-    event_task = dict(con.execute("select event_id, task from read_parquet(?)", [str(events)]).fetchall())
-    by_id = {m.memory_id: m for m in setup.memories}
-    found = defaultdict(bool)
-    for task in setup.tasks:
-        main = truth.get(task.user_id, [""])[0]
-        tasks_of_events = [event_task.get(e, "") for i in task.evidence_ids for e in by_id[i].event_ids]
-        found[task.user_id] |= evidence_matches(tasks_of_events, catalogue.persona_tasks.get(main, frozenset()))
-    return sum(found.values()) / len(found) if found else None
 
 
 def _written(setup, config: PersonaPolicyConfig, facts: dict) -> dict[str, list[list[str]]]:
@@ -95,24 +55,19 @@ def persona_induction_evaluation(context: dg.AssetExecutionContext, config: Pers
         split = split_of(memories, config)
         users = [u for u in split.heldout_users if u not in set(facts["train_users"])]
         before, after = split.before(memories, users), split.after(memories, users)
-        catalogue = _catalogue(con, {p for m in memories for p in m.pages})
-        truth = _true_personas(paths.ground_truth)
+        catalogue = read_catalogue(con, {p for m in memories for p in m.pages})
+        truth = true_personas(paths.ground_truth)
+        events_truth = paths.ground_truth / "events_truth.parquet"
+        event_task = read_event_tasks(con, events_truth) if truth is not None and events_truth.exists() else None
         seen, future, _ = item_futures(before, after)
         _, _, popularity = item_futures(split.before(memories, sorted({m.user_id for m in memories})), [])
         with torch_threads(config.cpu_threads):
             setup = prepare_induction(before, facts["max_prompt_tokens"], tokenizer=tokenizer,
                                       max_tasks=config.eval_max_tasks)
-            recovery = _recovery(con, setup, truth, catalogue, paths.ground_truth)
+            recovery = clustering_recovery(setup, truth, catalogue, event_task)
     with torch_threads(config.cpu_threads):
         written = _written(setup, config, facts)
-    per_user = {w: per_user_metrics(setup, texts, catalogue, truth, future, seen, popularity)
-                for w, texts in written.items()}
-    per_user.update(baseline_hits(setup, catalogue, future, seen, popularity))
-    rows = summarise(per_user)
-    differences = {"pi_theta_minus_pi0": paired(per_user, "pi_theta", "pi0", COMPARED),
-                   "pi_theta_minus_zero_shot": paired(per_user, "pi_theta", "zero_shot", COMPARED)}
-    examples = [{"user_id": t.user_id, "cluster_id": t.cluster_id,
-                 **{w: texts[i][0] for w, texts in written.items()}} for i, t in enumerate(setup.tasks[:6])]
+    rows, differences, examples = writer_figures(setup, written, catalogue, truth, future, seen, popularity)
     report = write_report(paths.reports, "persona_induction", {
         "dataset": {"heldout_users": len(users), "tasks": len(setup.tasks), "memories_before": len(before),
                     "cutoff": str(split.cutoff), "items": len(catalogue.activity_task),
