@@ -13,7 +13,7 @@ from persona_dagster.defs.metadata import plot, table
 from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.segments.config import SegmentsConfig
-from persona_dagster.defs.segments.inputs import reference_maps
+from persona_dagster.warehouse.segment_inputs import reference_maps
 from persona_dagster.defs.sessionbert.assets import EMBEDDING_MODEL, generic_bert_mlm, user_embeddings
 from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.embed import session_embeddings as embed_sessions

@@ -16,7 +16,7 @@ from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.segments.assets import persona_map, user_segments
 from persona_dagster.defs.segments.config import RecommendationEvaluationConfig
-from persona_dagster.defs.segments.inputs import (
+from persona_dagster.warehouse.segment_inputs import (
     adoption,
     daily_service_usage,
     latest_persona_tags,

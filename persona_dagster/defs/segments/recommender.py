@@ -13,7 +13,7 @@ from persona_dagster.defs.metadata import table
 from persona_dagster.defs.partitions import DUCKDB_POOL
 from persona_dagster.defs.resources import MLflowResource
 from persona_dagster.defs.segments.config import RecommenderConfig
-from persona_dagster.defs.segments.inputs import adoption, daily_service_usage
+from persona_dagster.warehouse.segment_inputs import adoption, daily_service_usage
 from persona_dagster.defs.sessionbert.assets import EMBEDDING_MODEL, user_embeddings
 from persona_dagster.evaluation.protocol import TimeSplit
 from persona_dagster.model_store import current, publish

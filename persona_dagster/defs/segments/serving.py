@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 from persona_dagster.defs.automation.conditions import daily_condition
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
 from persona_dagster.defs.segments.assets import persona_map
-from persona_dagster.defs.segments.inputs import adoption, daily_service_usage
+from persona_dagster.warehouse.segment_inputs import adoption, daily_service_usage
 from persona_dagster.defs.segments.recommender import MODEL_NAME, adoption_recommender
 from persona_dagster.segments.adoption_model import AdoptionInputs, AdoptionRecommender
 from persona_dagster.warehouse.embedding_store import stored_session_vectors
