@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from persona_dagster.settings import DATA_DIR_ENV, DBT_PROJECT_DIR, DataPaths
 from persona_dagster.synth.generator import SynthConfig, generate
@@ -65,10 +66,14 @@ def _dbt_timings(target: Path) -> tuple[dict[str, float], float]:
     return models, tests
 
 
-def _bare_sql(warehouse: Path, target: Path, models: list[str], out: Path) -> None:
+def _bare_sql(project: Path, warehouse: Path, target: Path, models: list[str], out: Path) -> None:
     """Child process: each model's compiled SELECT as `create table` in one connection, timings to `out`."""
     compiled = {p.stem: p.read_text() for p in (target / "compiled").rglob("*.sql") if "models" in p.parts}
     con = duckdb.connect(str(warehouse))
+    # The DuckDB settings dbt's profile sets, so both run the same engine configuration.
+    profile = yaml.safe_load((project / "profiles.yml").read_text())["persona_dagster"]["outputs"]["dev"]
+    for name, value in profile.get("settings", {}).items():
+        con.execute(f"set {name} = '{value}'")
     con.execute("create schema if not exists bench_bare")
     timings = {}
     for model in models:
@@ -87,10 +92,10 @@ def main() -> None:
     parser.add_argument("--project-dir", type=Path, default=DBT_PROJECT_DIR, help="the dbt project (default: this repo's)")
     parser.add_argument("--bare", nargs=4, metavar=("WAREHOUSE", "TARGET", "MODELS", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    project = args.project_dir.resolve()
     if args.bare:
         warehouse, target, models, out = args.bare
-        return _bare_sql(Path(warehouse), Path(target), models.split(","), Path(out))
-    project = args.project_dir.resolve()
+        return _bare_sql(project, Path(warehouse), Path(target), models.split(","), Path(out))
     root = Path(tempfile.mkdtemp(prefix="bench-warehouse-"))
     paths = DataPaths(root)
     users = max(1, round(args.events / EVENTS_PER_USER))
@@ -112,7 +117,7 @@ def main() -> None:
     # Per model from the re-run: its compiled SQL (the incremental path) is what runs bare below.
     dbt_models, dbt_tests = _dbt_timings(target)
     out = root / "bare.json"
-    bare_wall, bare_rss = _waited([sys.executable, __file__, "--bare", str(paths.warehouse), str(target),
+    _, bare_rss = _waited([sys.executable, __file__, "--project-dir", str(project), "--bare", str(paths.warehouse), str(target),
                                    ",".join(dbt_models), str(out)])
     bare = json.loads(out.read_text())
     bare_s = sum(bare.values())

@@ -23,11 +23,17 @@ os.execv({dbt!r}, [{dbt!r}, *sys.argv[1:]])
 '''
 
 
-def dbt_launcher(folder: Path) -> Path:
-    """An executable that runs this environment's dbt tied to its parent's life (rewritten only when it changed)."""
+def dbt_executable() -> str:
+    """This environment's dbt: beside the interpreter (the venv need not be activated), else on PATH."""
     dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or shutil.which("dbt")
     if dbt is None:
         raise FileNotFoundError(f"no dbt executable beside {sys.executable} or on PATH")
+    return dbt
+
+
+def dbt_launcher(folder: Path) -> Path:
+    """An executable that runs this environment's dbt tied to its parent's life (rewritten only when it changed)."""
+    dbt = dbt_executable()
     text = _LAUNCHER.format(python=sys.executable, dbt=dbt)
     path = Path(folder) / "bin" / "dbt"
     if not path.exists() or path.read_text() != text:

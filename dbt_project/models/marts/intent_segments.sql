@@ -33,12 +33,26 @@ islands as (
     )
 ),
 
-first_seen as (
-    select session_key, segment_index, service, page,
-        min(event_seq) over (partition by session_key, segment_index, service) as service_first_seq,
-        min(event_seq) over (partition by session_key, segment_index, service, page) as page_first_seq,
-        event_seq, event_id
-    from islands
+-- First occurrence of each service and page in a segment: group-bys, cheaper in DuckDB than windows.
+services as (
+    select session_key, segment_index, list(service order by first_seq) as services
+    from (
+        select session_key, segment_index, service, min(event_seq) as first_seq
+        from islands
+        group by all
+    )
+    group by all
+),
+
+pages as (
+    -- 'service;page' with the names as landed (not the activity token), so it joins with the other marts.
+    select session_key, segment_index, list(service || ';' || page order by first_seq) as pages
+    from (
+        select session_key, segment_index, service, page, min(event_seq) as first_seq
+        from islands
+        group by all
+    )
+    group by all
 ),
 
 segments as (
@@ -52,20 +66,9 @@ segments as (
         min(event_ts) as start_ts,
         max(event_ts) as end_ts,
         count(*) as n_actions,
-        count(distinct (service, page)) as n_distinct_pages
-    from islands
-    group by session_key, segment_index
-),
-
-lists as (
-    select
-        session_key,
-        segment_index,
-        list(service order by service_first_seq) filter (where event_seq = service_first_seq) as services,
-        -- 'service;page' with the names as landed (not the activity token), so it joins with the other marts.
-        list(service || ';' || page order by page_first_seq) filter (where event_seq = page_first_seq) as pages,
+        count(distinct (service, page)) as n_distinct_pages,
         list(event_id order by event_seq) as event_ids
-    from first_seen
+    from islands
     group by session_key, segment_index
 )
 
@@ -80,9 +83,10 @@ select
     s.end_ts,
     s.n_actions,
     s.n_distinct_pages,
-    l.services,
-    l.pages,
-    l.event_ids,
+    sv.services,
+    p.pages,
+    s.event_ids,
     s.event_date
 from segments as s
-join lists as l using (session_key, segment_index)
+join services as sv using (session_key, segment_index)
+join pages as p using (session_key, segment_index)

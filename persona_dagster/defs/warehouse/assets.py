@@ -64,7 +64,7 @@ def _build_and_publish(args: list[str], context: dg.AssetExecutionContext, dbt: 
     # One folder per invocation (dbt artifacts, dbt.log); the latest is kept for debugging.
     target = run_target(paths.dbt, f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}")
     # Each invocation starts from the last run's parse state (or the prepared project's): partial parsing.
-    seed_partial_parse(target, paths.dbt, dbt_project.project_dir / "target")
+    seed_partial_parse(target, paths.dbt, dbt_project.project_dir / dbt_project.target_path)
     env = {DATA_DIR_ENV: str(paths.root), **(window_env(variables) if variables else {})}
     try:
         with environment(env):
