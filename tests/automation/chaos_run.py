@@ -12,15 +12,16 @@ if __name__ == "__main__":
     import dagster as dg
 
     from persona_dagster.defs import resources
-    from persona_dagster.defs.ingest import definitions as ingest
-    from persona_dagster.runner import materialize_days
-    from persona_dagster.defs.warehouse import definitions as warehouse
+    from persona_dagster.defs.ingest import assets as ingest
+    from persona_dagster.defs.warehouse import assets as warehouse
     from persona_dagster.demo import prepare_dagster_home
+    from persona_dagster.runner import materialize_days
     from persona_dagster.settings import DataPaths
 
     root, day = Path(sys.argv[1]), dt.date.fromisoformat(sys.argv[2])
     prepare_dagster_home(DataPaths(root))
-    defs = dg.Definitions.merge(ingest.defs, warehouse.defs, dg.Definitions(resources=resources.build_resources()))
+    defs = dg.Definitions(assets=dg.load_assets_from_modules([ingest, warehouse]),
+                          resources=resources.build_resources())
     graph = defs.resolve_asset_graph()
     # raw/* and the day-partitioned dbt models; the ml marts need the models' outputs.
     selection = {k for k in graph.materializable_asset_keys
