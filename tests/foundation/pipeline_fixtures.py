@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ import dagster as dg
 import duckdb
 
 from persona_dagster.settings import DATA_DIR_ENV
+from persona_dagster.warehouse.dbt_process import environment
 
 DAY1, DAY2, DAY3 = dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2026, 1, 3)
 
@@ -21,16 +21,8 @@ def data_dir(path: Path):
     """Point the pipeline (and the dbt subprocess) at another data directory for a while."""
     # Tiny test models rarely reach popularity's Hit@5: record the quality gate, don't fail on it.
     changes = {DATA_DIR_ENV: str(path), "PERSONA_DAGSTER_QUALITY_GATE": "warn"}
-    previous = {k: os.environ.get(k) for k in changes}
-    os.environ.update(changes)
-    try:
+    with environment(changes):
         yield path
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 # Models small enough to train in seconds: the tests check outcomes, not quality.
