@@ -34,13 +34,14 @@ install: $(STAMP) $(MANIFEST)
 demo: $(STAMP) $(MANIFEST)
 	$(BIN)/persona-dagster demo
 
-## The whole test suite.
+## The whole test suite: one worker per core (at most 4), each file on one worker so its module fixtures
+## (materialized pipelines, trained models) build once; tests/conftest.py gives each worker one torch thread.
 test: $(STAMP) $(MANIFEST)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile
 
 ## Unit tests only (no dbt runs, no training).
 test-fast: $(STAMP) $(MANIFEST)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile -m "not slow"
 
 ## The Dagster UI on http://127.0.0.1:3000 over the data directory.
 dev: $(STAMP) $(MANIFEST)
