@@ -1,13 +1,13 @@
-"""Non-neural next-activity baselines: most popular, and first-order Markov backed off to popular."""
+"""Non-neural next-activity baselines: most popular, and n-th order Markov backed off to shorter contexts, then popular."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 
 import pandas as pd
 
 from persona_dagster.sessionbert.examples import TASK_TARGETS
+from persona_dagster.sessionbert.markov_prior import START, contexts_before
 from persona_dagster.sessionbert.sessions import service_of
 
 
@@ -32,25 +32,35 @@ class PopularityBaseline:
 
 
 class MarkovBaseline:
-    """Next = the most frequent successor of the previous activity; unseen previous -> popular.
+    """Next = the most frequent successor of the last `order` activities; an unseen context backs off to shorter
+    ones, down to the previous activity, then to popular.
 
-    Transitions are counted over every consecutive pair in the training sessions
-    (history + target), not only the final one, which is what a first-order chain uses.
+    Transitions are counted over every consecutive position in the training sessions (history +
+    target), not only the final one, which is what a Markov chain uses. Contexts are those of
+    markov_prior.NgramPrior (a session starts with START), so order 2 knows a history's first click.
     """
+
+    def __init__(self, order: int = 1):
+        self.order = order
 
     def fit(self, examples: pd.DataFrame) -> MarkovBaseline:
         self.fallback = PopularityBaseline().fit(examples)
-        counts: dict[str, dict[str, Counter[str]]] = {t: defaultdict(Counter) for t in TASK_TARGETS}
+        counts: dict[str, dict[tuple[str, ...], Counter[str]]] = {t: defaultdict(Counter) for t in TASK_TARGETS}
         for history, target in zip(examples["history"], examples["next_page"]):
-            walk = [*history, target]
-            for prev, nxt in zip(walk, walk[1:]):
-                for task in TASK_TARGETS:
-                    counts[task][prev][_label(task, nxt)] += 1
-        self.table = {t: {prev: _most_common(c) for prev, c in by_prev.items()} for t, by_prev in counts.items()}
+            walk = [START, *history, target]
+            for position in range(2, len(walk)):
+                for ctx in contexts_before(walk, position, self.order):
+                    for task in TASK_TARGETS:
+                        counts[task][ctx][_label(task, walk[position])] += 1
+        self.table = {t: {ctx: _most_common(c) for ctx, c in by_ctx.items()} for t, by_ctx in counts.items()}
         return self
 
-    def _predict_task(self, task: str, histories: Iterable[list[str]]) -> list[str]:
-        return [self.table[task].get(h[-1], self.fallback.top[task]) for h in histories]
+    def _predict_one(self, task: str, history: list[str]) -> str:
+        walk = [START, *history]
+        for ctx in reversed(contexts_before(walk, len(walk), self.order)):  # longest first
+            if ctx in self.table[task]:
+                return self.table[task][ctx]
+        return self.fallback.top[task]
 
     def predict(self, examples: pd.DataFrame) -> dict[str, list[str]]:
-        return {task: self._predict_task(task, examples["history"]) for task in TASK_TARGETS}
+        return {task: [self._predict_one(task, list(h)) for h in examples["history"]] for task in TASK_TARGETS}

@@ -15,6 +15,8 @@ from persona_dagster.sessionbert.evaluate import HEADLINE_METRIC, evaluate_predi
 from persona_dagster.evaluation.intervals import paired_statistic_intervals
 from persona_dagster.sessionbert.examples import TASK_TARGETS, next_activity_examples, split_by_time, require_examples
 from persona_dagster.sessionbert.finetune import MULTI_TASK, finetune_next_activity, predict_next_activity
+from persona_dagster.sessionbert.labels import LabelVocab
+from persona_dagster.sessionbert.markov_prior import NgramPrior
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.pretrain import PretrainResult, pretrain_mlm
 from persona_dagster.sessionbert.sessions import session_texts
@@ -22,6 +24,8 @@ from persona_dagster.sessionbert.tokenizer import DEFAULT_VOCAB_SIZE, TokenizerK
 from persona_dagster.sessionbert.training import TrainConfig
 
 ABLATION_LENGTHS = (64, 128, 512)
+# The count baselines beside SessionBERT: name -> Markov order (backed off to shorter contexts, then popular).
+MARKOV_BASELINES = {"markov": 1, "markov2": 2}
 
 
 @dataclass
@@ -37,13 +41,48 @@ class ExperimentConfig:
     finetune: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=5e-4))
     # Fine-tuning learning rates validation chooses among (the last valid_fraction of training sessions).
     finetune_lrs: tuple[float, ...] = (1e-4, 5e-4)
-    markov_prior: bool = True  # heads correct first-order transition log-probabilities (markov_prior.py)
+    markov_prior: bool = True  # heads correct n-gram transition log-probabilities (markov_prior.NgramPrior)
+    # Orders of that prior validation chooses among (by the count model's own validation score), and the one used.
+    prior_orders: tuple[int, ...] = (1, 2)
+    prior_order: int = 1
     valid_fraction: float = 0.15
 
 
 def _validation_score(metrics: dict[str, Any]) -> float:
     """Mean weighted F1 over the predicted tasks: what validation maximises."""
     return sum(m[HEADLINE_METRIC] for m in metrics.values()) / len(metrics)
+
+
+def _task_scores(predictions: dict[str, list[str]], examples: pd.DataFrame) -> dict[str, float]:
+    metrics = evaluate_predictions(predictions, examples)
+    return {**{f"valid_{t}_{HEADLINE_METRIC}": m[HEADLINE_METRIC] for t, m in metrics.items()},
+            "valid_score": _validation_score(metrics)}
+
+
+def choose_prior_order(train_examples: pd.DataFrame, cfg: ExperimentConfig) -> tuple[ExperimentConfig, dict[str, Any]]:
+    """(cfg with the prior order whose count model scores best on validation, the rows), and the strongest baseline.
+
+    Costs no training: the interpolated n-gram the heads would correct is fitted on the earlier
+    training examples and scored on the later ones (the split choose_finetune_lr uses); ties go to
+    the lower order. The count baselines are scored the same way, naming the strongest one.
+    """
+    fit, valid = split_by_time(train_examples, quantile=1 - cfg.valid_fraction)
+    if fit.empty or valid.empty:
+        return replace(cfg, prior_order=cfg.prior_orders[0]), {"prior_order_search": [], "baseline_search": [],
+                                                               "strongest_baseline": "markov"}
+    vocabs = {t: LabelVocab.build(fit[TASK_TARGETS[t]]) for t in MULTI_TASK}
+    orders = []
+    for order in cfg.prior_orders:
+        ngram = NgramPrior.fit(list(fit["history"]), list(fit["next_page"]), vocabs, order)
+        orders.append({"prior_order": order, "valid_examples": len(valid),
+                       **_task_scores(ngram.predict(list(valid["history"])), valid)})
+    baselines = [{"baseline": name, "valid_examples": len(valid),
+                  **_task_scores(MarkovBaseline(order).fit(fit).predict(valid), valid)}
+                 for name, order in MARKOV_BASELINES.items()]
+    best = max(orders, key=lambda r: r["valid_score"])["prior_order"]
+    return replace(cfg, prior_order=best), {
+        "prior_order_search": orders, "baseline_search": baselines,
+        "strongest_baseline": max(baselines, key=lambda r: r["valid_score"])["baseline"]}
 
 
 def choose_finetune_lr(train_examples: pd.DataFrame, tokenizer: PreTrainedTokenizerFast, mlm_dir: Path,
@@ -86,7 +125,7 @@ def finetune_stage(
     """Fine-tune on train_examples, predict test_examples, return {task: metrics} plus run facts."""
     train_cfg = replace(cfg.finetune, max_len=cfg.max_len)
     result = finetune_next_activity(train_examples, tokenizer, work_dir, mlm_dir, train_cfg, tasks, pooling=cfg.pooling,
-                                    markov_prior=cfg.markov_prior)
+                                    markov_prior=cfg.markov_prior, prior_order=cfg.prior_order)
     predictions = predict_next_activity(result.model, tokenizer, list(test_examples["text"]))
     return {
         "metrics": evaluate_predictions(predictions, test_examples),
@@ -98,22 +137,31 @@ def finetune_stage(
 
 
 def baseline_predictions(train_examples: pd.DataFrame, test_examples: pd.DataFrame) -> dict[str, dict[str, list[str]]]:
-    """Popularity and first-order Markov, fitted on train_examples, predicting the same test examples."""
-    return {name: model.fit(train_examples).predict(test_examples)
-            for name, model in (("popularity", PopularityBaseline()), ("markov", MarkovBaseline()))}
+    """Popularity and the Markov baselines (MARKOV_BASELINES), fitted on train_examples, predicting the same test examples."""
+    models = {"popularity": PopularityBaseline(), **{n: MarkovBaseline(o) for n, o in MARKOV_BASELINES.items()}}
+    return {name: model.fit(train_examples).predict(test_examples) for name, model in models.items()}
 
 
-def f1_intervals(test_examples: pd.DataFrame, predictions: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
-    """Per task: each model's weighted F1 with a 95% paired-bootstrap interval, and its difference to Markov."""
+def f1_intervals(test_examples: pd.DataFrame, predictions: dict[str, dict[str, list[str]]],
+                 also_against: Sequence[str] = ("markov2",)) -> dict[str, Any]:
+    """Per task: each model's weighted F1 with a 95% paired-bootstrap interval, its difference to Markov, and
+    SessionBERT's difference to each `also_against` baseline (the same resamples: the same seed draws them)."""
     from sklearn.metrics import f1_score
 
     def weighted_f1(truth, pred) -> float:
         return float(f1_score(truth, pred, average="weighted", zero_division=0))
 
-    return {task: paired_statistic_intervals(list(test_examples[TASK_TARGETS[task]]),
-                                             {m: p[task] for m, p in predictions.items() if task in p},
-                                             weighted_f1, reference="markov")
-            for task in MULTI_TASK}
+    out = {}
+    for task in MULTI_TASK:
+        truth = list(test_examples[TASK_TARGETS[task]])
+        by_model = {m: p[task] for m, p in predictions.items() if task in p}
+        out[task] = paired_statistic_intervals(truth, by_model, weighted_f1, reference="markov")
+        for other in also_against:
+            if other in by_model and "sessionbert" in by_model:
+                pair = {"sessionbert": by_model["sessionbert"], other: by_model[other]}
+                key = f"sessionbert_minus_{other}"
+                out[task][key] = paired_statistic_intervals(truth, pair, weighted_f1, reference=other)[key]
+    return out
 
 
 def split_examples(train_sessions: pd.DataFrame, test_sessions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -154,6 +202,7 @@ def compare_models(
     work_dir = Path(work_dir)
     train_examples, test_examples = split_examples(train_sessions, test_sessions)
     tokenizer, pre = pretrain_stage(train_sessions, work_dir / "session", cfg)
+    cfg, choices = choose_prior_order(train_examples, cfg)
     cfg, search = choose_finetune_lr(train_examples, tokenizer, pre.model_dir, work_dir / "session" / "valid", cfg)
     models: dict[str, Any] = {}
     variants = {"sessionbert": MULTI_TASK, "sessionbert_service_only": ("service",), "sessionbert_page_only": ("page",)}
@@ -168,12 +217,14 @@ def compare_models(
     generic = replace(cfg, tokenizer_kind="generic")
     models["generic_bert"] = run_next_activity_experiment(train_sessions, test_sessions, work_dir / "generic", generic)
     baselines = baseline_predictions(train_examples, test_examples)
-    headline = {"sessionbert": models["sessionbert"]["predictions"], "markov": baselines["markov"],
+    headline = {"sessionbert": models["sessionbert"]["predictions"],
+                **{name: baselines[name] for name in MARKOV_BASELINES},
                 "sessionbert_without_markov_prior": models["sessionbert_without_markov_prior"]["predictions"],
                 "generic_bert": models["generic_bert"]["predictions"]}
     return {
         "headline_metric": HEADLINE_METRIC,
-        "validation": {"chosen_finetune_lr": cfg.finetune.lr, "search": search},
+        "validation": {"chosen_finetune_lr": cfg.finetune.lr, "search": search, "chosen_prior_order": cfg.prior_order,
+                       **choices},
         "intervals": f1_intervals(test_examples, headline),
         "n_train_examples": len(train_examples),
         "n_test_examples": len(test_examples),

@@ -19,7 +19,7 @@ from persona_dagster.sessionbert.encoding import encode_sessions
 from persona_dagster.sessionbert.examples import TASK_TARGETS
 from persona_dagster.sessionbert.inference import map_batches
 from persona_dagster.sessionbert.labels import LabelVocab
-from persona_dagster.sessionbert.markov_prior import transition_log_priors
+from persona_dagster.sessionbert.markov_prior import NgramPrior
 from persona_dagster.sessionbert.next_activity import NextActivityModel
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.training import OnLog, TrainConfig, TrainResult, train_loop
@@ -47,11 +47,13 @@ def finetune_next_activity(
     preset: str = "small",
     on_log: OnLog | None = None,
     markov_prior: bool = True,
+    prior_order: int = 1,
 ) -> FinetuneResult:
     """Train heads (and the encoder) on examples from next_activity_examples; loss = weighted sum over tasks.
 
     encoder_dir: a pretrained MLM directory; None trains the preset from scratch (the no-pretraining ablation).
-    markov_prior: heads learn a correction to first-order transition log-probabilities (markov_prior.py).
+    markov_prior: heads learn a correction to n-gram transition log-probabilities over the last
+    prior_order activities (markov_prior.NgramPrior, counted on these examples).
     """
     cfg = cfg or TrainConfig()
     out_dir = Path(out_dir)
@@ -71,16 +73,21 @@ def finetune_next_activity(
         encoder = BertModel(bert_config(preset, tokenizer), add_pooling_layer=False)
     else:
         encoder = BertForMaskedLM.from_pretrained(str(encoder_dir), local_files_only=True).bert
-    priors = (transition_log_priors(list(examples["history"]), list(examples["next_page"]), tokenizer, vocabs,
-                                    encoder.config.vocab_size) if markov_prior else None)
-    model = NextActivityModel(encoder, vocabs, pooling, max_len=cfg.max_len, priors=priors)
+    ngram, prior = None, None
+    if markov_prior:
+        histories, own = list(examples["history"]), list(examples["next_page"])
+        ngram = NgramPrior.fit(histories, own, vocabs, prior_order)
+        # Each example's own session is taken out of the counts it sees: the prior as for an unseen session.
+        prior = ngram.log_probs(histories, own_targets=own)
+    model = NextActivityModel(encoder, vocabs, pooling, max_len=cfg.max_len, ngram=ngram)
 
     def step_loss(m: torch.nn.Module, batch: list[int], generator: torch.Generator) -> tuple[torch.Tensor, int]:
         seqs = [ids[i] for i in batch]
         input_ids, attention_mask = pad_batch(seqs, tokenizer.pad_token_id, pad_to)
         device = module_device(m)
-        logits = m(input_ids.to(device, non_blocking=True), attention_mask.to(device, non_blocking=True))
         index = torch.tensor(batch)
+        rows = None if prior is None else {t: p[index] for t, p in prior.items()}
+        logits = m(input_ids.to(device, non_blocking=True), attention_mask.to(device, non_blocking=True), rows)
         loss = sum(
             weights[t] * F.cross_entropy(logits[t].float(), targets[t][index].to(device, non_blocking=True))
             for t in tasks
@@ -106,16 +113,18 @@ def predict_topk(
     """Per task, the k most likely labels per text, best first; OTHER is never returned (it is not an answer)."""
     ids = encode_sessions(tokenizer, texts, model.max_len)
 
-    def top(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+    prior = model.prior_inputs(list(texts))
+
+    def top(input_ids: torch.Tensor, attention_mask: torch.Tensor, rows: dict | None = None) -> dict[str, torch.Tensor]:
         out = {}
-        for task, logits in model(input_ids, attention_mask).items():
+        for task, logits in model(input_ids, attention_mask, rows).items():
             logits[:, 0] = float("-inf")
             out[task] = logits.topk(min(k, logits.size(1) - 1), dim=1).indices
         return out
 
     if not ids:
         return {task: [] for task in model.vocabs}
-    indices = map_batches(model, top, ids, tokenizer.pad_token_id, batch_size, pad_to)
+    indices = map_batches(model, top, ids, tokenizer.pad_token_id, batch_size, pad_to, row_inputs=prior)
     return {task: [model.vocabs[task].decode(row) for row in indices[task].tolist()] for task in model.vocabs}
 
 

@@ -1,33 +1,195 @@
-"""First-order transition log-probabilities, the prior the next-activity heads learn a correction to.
+"""Transition log-probabilities over a session's last activities, the prior the next-activity heads correct.
 
 A small encoder trained for a few epochs on CPU does not rediscover what counting transitions
 knows at once (measured: weighted F1 0.751 vs Markov 0.839 on the demo data). Adding
-log P(next | last activity) to each head's logits starts the model where Markov is and spends
-training on what the last activity alone cannot tell: the rest of the session and its context.
+log P(next | last activities) to each head's logits starts the model where the count model is and
+spends training on what the counts cannot tell: the rest of the session and its context.
+
+NgramPrior is an interpolated n-gram over the last `order` activities (order 1 is the first-order
+chain the heads used before). It lives outside the encoder: a dense table over every context would
+be |V|^order rows, so the counts are kept sparse, the per-example log-probabilities are computed
+here and passed to the model's forward, and the counts are saved as JSON beside the weights.
+
+transition_log_priors (a dense [token id, label] first-order table) is what checkpoints saved
+before NgramPrior hold; NextActivityModel still loads and runs those.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+import numpy as np
 import torch
 from transformers import PreTrainedTokenizerFast
 
 from persona_dagster.sessionbert.labels import LabelVocab
 from persona_dagster.sessionbert.sessions import service_of
 
-# Pseudo-counts pulling a rarely seen activity's successors towards the overall label shares.
+# One pseudo-count per context, spread as the next-shorter context's distribution (the label shares
+# below the first order):  P_k(y | c) = (n(c, y) + SMOOTHING * P_{k-1}(y | c')) / (n(c) + SMOOTHING).
+# Why this form: a context never seen gives exactly the shorter context's distribution (back-off
+# with nothing to tune), a context seen n times trusts its own counts with weight n / (n + 1), so
+# long, sparse contexts only move the prior once they have evidence; and at order 1 it is the
+# smoothing the first-order prior always had (checkpoints and results stay comparable). The value is
+# not tuned: the order is (on validation), and the heads' learned scale absorbs over/under-confidence.
 SMOOTHING = 1.0
+# The context before a session's first activity, so order 2 can tell "first click was x" from "x".
+START = "[start]"
+PRIOR_FILE = "ngram_prior.json"
+FORMAT = 1
 
 
 def _label(task: str, activity: str) -> str:
     return service_of(activity) if task == "service" else activity
 
 
+def contexts_before(walk: Sequence[str], position: int, order: int) -> list[tuple[str, ...]]:
+    """The contexts of lengths 1..order (shortest first) ending just before walk[position], as far as the walk goes."""
+    return [tuple(walk[position - k : position]) for k in range(1, min(order, position) + 1)]
+
+
+class NgramPrior:
+    """Interpolated P(label | last `order` activities) per task, counted over every transition of training sessions.
+
+    Every consecutive position of history + target counts, as a first-order chain does; histories
+    start with START. Unseen contexts back off to shorter ones, and to the label shares at the end.
+    """
+
+    def __init__(self, order: int, labels: Mapping[str, Sequence[str]], label_counts: Mapping[str, Sequence[float]],
+                 counts: Mapping[str, Mapping[tuple[str, ...], Mapping[int, float]]]):
+        if order < 1:
+            raise ValueError(f"an n-gram prior needs order >= 1, got {order}")
+        self.order = order
+        self.labels = {t: tuple(v) for t, v in labels.items()}
+        self.tasks = tuple(self.labels)
+        self.label_counts = {t: np.asarray(label_counts[t], dtype=np.float64) for t in self.tasks}
+        self.counts = {t: {ctx: dict(c) for ctx, c in counts[t].items()} for t in self.tasks}
+        self._dense: dict[str, dict[tuple[str, ...], np.ndarray]] = {t: {} for t in self.tasks}
+        self._index = {t: {label: i for i, label in enumerate(v)} for t, v in self.labels.items()}
+
+    @classmethod
+    def fit(cls, histories: Sequence[Sequence[str]], targets: Sequence[str], vocabs: Mapping[str, LabelVocab],
+            order: int) -> NgramPrior:
+        index = {t: {label: i for i, label in enumerate(v.labels)} for t, v in vocabs.items()}
+        counts: dict[str, dict[tuple[str, ...], Counter[int]]] = {t: {} for t in vocabs}
+        label_counts = {t: np.zeros(len(v)) for t, v in vocabs.items()}
+        for history, target in zip(histories, targets, strict=True):
+            walk = [START, *history, target]
+            for position in range(2, len(walk)):  # every transition with a real predecessor, as the first order had
+                for task in vocabs:
+                    y = index[task].get(_label(task, walk[position]), 0)
+                    label_counts[task][y] += 1
+                    for ctx in contexts_before(walk, position, order):
+                        counts[task].setdefault(ctx, Counter())[y] += 1
+        return cls(order, {t: v.labels for t, v in vocabs.items()}, label_counts, counts)
+
+    def _shares(self, task: str, own: np.ndarray | None) -> np.ndarray:
+        c = self.label_counts[task] - (own if own is not None else 0)
+        return (c + 1.0) / (c.sum() + c.size)  # add-one: a label is never impossible
+
+    def _vector(self, task: str, ctx: tuple[str, ...]) -> np.ndarray | None:
+        cached = self._dense[task].get(ctx)
+        if cached is None:
+            sparse = self.counts[task].get(ctx)
+            if sparse is None:
+                return None
+            cached = np.zeros(len(self.labels[task]))
+            for y, n in sparse.items():
+                cached[y] += n
+            self._dense[task][ctx] = cached
+        return cached
+
+    def probabilities(self, history: Sequence[str], own_target: str | None = None) -> dict[str, np.ndarray]:
+        """Per task P(label | the history's last activities); sums to 1 over the labels (OTHER included).
+
+        own_target: the history is a training example whose session (history + own_target) was
+        counted; its own transitions are taken out first, so the prior a training example sees is
+        what an unseen session would see (otherwise high orders look certain in training and the
+        learned scale trusts them too much at test time).
+        """
+        walk = [START, *history] if own_target is None else [START, *history, own_target]
+        end = len(history) + 1  # the position being predicted
+        contexts = contexts_before(walk, end, self.order)
+        out = {}
+        for task in self.tasks:
+            own = self._own_counts(task, walk, contexts) if own_target is not None else None
+            p = self._shares(task, own[()] if own else None)
+            for ctx in contexts:
+                c = self._vector(task, ctx)
+                if c is None:
+                    break  # a longer context than an unseen one is unseen too
+                if own:
+                    c = c - own[ctx]
+                    if c.sum() <= 0:
+                        break
+                p = (c + SMOOTHING * p) / (c.sum() + SMOOTHING)
+            out[task] = p
+        return out
+
+    def _own_counts(self, task: str, walk: Sequence[str], contexts: list[tuple[str, ...]]) -> dict:
+        """{context: label counts} this walk added to the final contexts (and to the label shares, key ())."""
+        index = self._index[task]
+        own = {ctx: np.zeros(len(index)) for ctx in [(), *contexts]}
+        for position in range(2, len(walk)):
+            y = index.get(_label(task, walk[position]), 0)
+            own[()][y] += 1
+            for ctx in contexts_before(walk, position, self.order):
+                if ctx in own:
+                    own[ctx][y] += 1
+        return own
+
+    def log_probs(self, histories: Sequence[Sequence[str]],
+                  own_targets: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
+        """Per task a float32 [examples, labels] tensor of log P, what NextActivityModel.forward adds to its heads."""
+        rows = [self.probabilities(h, None if own_targets is None else own_targets[i]) for i, h in enumerate(histories)]
+        return {t: torch.from_numpy(np.log(np.stack([r[t] for r in rows]) if rows else
+                                           np.zeros((0, len(self.labels[t]))))).float() for t in self.tasks}
+
+    def predict(self, histories: Sequence[Sequence[str]]) -> dict[str, list[str]]:
+        """The most likely label per history (OTHER excluded), the interpolated count model as a baseline."""
+        out: dict[str, list[str]] = {t: [] for t in self.tasks}
+        for h in histories:
+            for task, p in self.probabilities(h).items():
+                out[task].append(self.labels[task][1 + int(np.argmax(p[1:]))])
+        return out
+
+    def to_json(self) -> dict:
+        return {"format": FORMAT, "order": self.order, "smoothing": SMOOTHING,
+                "tasks": {t: {"labels": list(self.labels[t]), "label_counts": self.label_counts[t].tolist(),
+                              "contexts": {" ".join(ctx): {str(y): n for y, n in c.items()}
+                                           for ctx, c in self.counts[t].items()}}
+                          for t in self.tasks}}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> NgramPrior:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"n-gram prior format {data.get('format')!r} is not {FORMAT}: refit the model")
+        if data.get("smoothing") != SMOOTHING:
+            raise ValueError(f"n-gram prior saved with smoothing {data.get('smoothing')} but this code uses {SMOOTHING}")
+        tasks = data["tasks"]
+        return cls(int(data["order"]), {t: v["labels"] for t, v in tasks.items()},
+                   {t: v["label_counts"] for t, v in tasks.items()},
+                   {t: {tuple(k.split(" ")): {int(y): n for y, n in c.items()} for k, c in v["contexts"].items()}
+                    for t, v in tasks.items()})
+
+    def save(self, directory: str | Path) -> Path:
+        path = Path(directory) / PRIOR_FILE
+        path.write_text(json.dumps(self.to_json()))
+        return path
+
+    @classmethod
+    def load(cls, directory: str | Path) -> NgramPrior:
+        return cls.from_json(json.loads((Path(directory) / PRIOR_FILE).read_text()))
+
+
 def transition_log_priors(histories: Sequence[Sequence[str]], targets: Sequence[str], tokenizer: PreTrainedTokenizerFast,
                           vocabs: Mapping[str, LabelVocab], vocab_size: int) -> dict[str, torch.Tensor]:
     """Per task [token id, label] log P(label of next | previous activity token), smoothed to the label shares.
 
+    The dense first-order table of checkpoints saved before NgramPrior (kept to build such models in tests).
     Every consecutive pair of every training session counts (history + its target), as a
     first-order chain does; tokens never seen as a predecessor get the label shares alone.
     """

@@ -36,6 +36,15 @@ def test_markov_uses_the_previous_activity_and_backs_off_to_popular():
     assert pred["service"] == ["a", "b", "c"]
 
 
+def test_second_order_markov_uses_the_last_two_activities_and_backs_off():
+    train = _examples([(["a;1", "b;1"], "c;1"), (["x;1", "b;1"], "d;1"), (["y;1", "b;1"], "d;1")])
+    test = _examples([(["a;1", "b;1"], "c;1"), (["q;1", "b;1"], "d;1"), (["b;1"], "c;1"), (["zz;1"], "c;1")])
+    # (a;1, b;1) -> c;1 though b;1 -> d;1 more often; an unseen pair backs off to b;1 -> d;1; a one-click
+    # history's context is (session start, b;1), never seen (b;1 never opened a session): first order again.
+    assert MarkovBaseline(order=2).fit(train).predict(test)["page"] == ["c;1", "d;1", "d;1", "d;1"]
+    assert MarkovBaseline(order=1).fit(train).predict(test)["page"] == ["d;1", "d;1", "d;1", "d;1"]
+
+
 def test_metrics_by_hand():
     m = classification_metrics(["a", "a", "b", "c"], ["a", "b", "b", "a"])
     assert m["accuracy"] == 0.5 and m["n"] == 4

@@ -24,9 +24,17 @@ def test_compare_models_scores_everything_on_one_test_set(tmp_path):
     search = report["validation"]["search"]
     assert {r["lr"] for r in search} == set(FAST.finetune_lrs)
     assert report["validation"]["chosen_finetune_lr"] == max(search, key=lambda r: r["valid_score"])["lr"]
+    # So did the prior's order, from the count models' validation scores.
+    orders = report["validation"]["prior_order_search"]
+    assert [r["prior_order"] for r in orders] == list(FAST.prior_orders)
+    assert report["validation"]["chosen_prior_order"] == max(orders, key=lambda r: r["valid_score"])["prior_order"]
+    assert report["validation"]["strongest_baseline"] in {"markov", "markov2"}
+    assert set(report["baselines"]) == {"popularity", "markov", "markov2"}
     for task in ("service", "page"):
-        diff = report["intervals"][task]["sessionbert_minus_markov"]
-        assert diff["lo"] <= diff["value"] <= diff["hi"] and diff["n"] == n
+        for other in ("markov", "markov2"):
+            diff = report["intervals"][task][f"sessionbert_minus_{other}"]
+            assert diff["lo"] <= diff["value"] <= diff["hi"] and diff["n"] == n
+        assert "markov2" in report["intervals"][task]
     assert set(report["models"]["sessionbert_service_only"]["metrics"]) == {"service"}
     assert report["models"]["generic_bert"]["tokenizer"] == "generic"
     # The generic tokenizer's vocabulary is made of sub-words, so it is smaller.

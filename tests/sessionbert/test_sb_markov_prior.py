@@ -1,23 +1,89 @@
-"""The transition prior: an untrained model with it predicts what first-order Markov predicts, and it round-trips."""
+"""The transition prior: n-gram back-off and smoothing, an untrained model predicts what the count model does, round trips."""
 
+import json
+
+import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from persona_dagster.sessionbert.baselines import MarkovBaseline
 from persona_dagster.sessionbert.examples import next_activity_examples, split_by_time
-from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity
-from persona_dagster.sessionbert.next_activity import NextActivityModel
+from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity, predict_topk
+from persona_dagster.sessionbert.labels import LabelVocab
+from persona_dagster.sessionbert.markov_prior import PRIOR_FILE, SMOOTHING, NgramPrior, transition_log_priors
+from persona_dagster.sessionbert.next_activity import HEADS_FILE, NextActivityModel
 from persona_dagster.sessionbert.tokenizer import train_tokenizer
 from persona_dagster.sessionbert.toy import toy_sessions
 from persona_dagster.sessionbert.training import TrainConfig
 
+HISTORIES = [["a;1", "b;1"], ["c;1", "b;1"], ["a;1", "b;1"], ["b;1"]]
+TARGETS = ["c;1", "a;2", "c;1", "a;2"]
+VOCABS = {"page": LabelVocab.build(TARGETS + ["b;1"]), "service": LabelVocab.build([t.split(";")[0] for t in TARGETS])}
+ZERO_LR = TrainConfig(max_steps=1, lr=0.0, max_len=64, cpu_threads=1)
 
-def test_before_training_the_prior_makes_the_model_predict_like_markov(tmp_path):
+
+def _p(prior: NgramPrior, history: list[str], task: str = "page") -> dict[str, float]:
+    return dict(zip(prior.labels[task], prior.probabilities(history)[task]))
+
+
+def test_ngram_probabilities_sum_to_one_and_back_off():
+    first, second = (NgramPrior.fit(HISTORIES, TARGETS, VOCABS, order) for order in (1, 2))
+    for prior in (first, second):
+        for history in [*HISTORIES, ["x;9"], ["x;9", "b;1"], ["never;seen", "again;no"]]:
+            for task, p in prior.probabilities(history).items():
+                assert p.sum() == pytest.approx(1.0) and (p > 0).all(), (history, task)
+    # (a;1, b;1) was followed by c;1 twice: the second order is surer of it than the first order (b;1 -> c;1 2 of 4).
+    assert _p(second, ["a;1", "b;1"])["c;1"] > _p(first, ["a;1", "b;1"])["c;1"]
+    # An unseen pair backs off to its last activity exactly: (x;9, b;1) is never seen, b;1 is.
+    assert _p(second, ["x;9", "b;1"]) == pytest.approx(_p(first, ["b;1"]))
+    # An unseen last activity backs off to the (add-one) label shares, at either order.
+    shares = _p(first, ["never;seen"])
+    assert _p(second, ["never;seen", "again;no"]) == pytest.approx(shares)
+    counts = second.label_counts["page"]
+    assert list(shares.values()) == pytest.approx(list((counts + 1) / (counts.sum() + counts.size)))
+    # The smoothing, by hand: b;1 was followed by c;1, a;2, c;1, a;2 (4 times), plus one pseudo-count of the shares.
+    assert _p(first, ["b;1"])["c;1"] == pytest.approx((2 + SMOOTHING * shares["c;1"]) / (4 + SMOOTHING))
+
+
+def test_a_training_example_does_not_see_its_own_session_in_the_prior():
+    prior = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2)
+    # (c;1, b;1) occurs only in the second session: left out, that example sees the first-order prior
+    # of b;1 counted without its own transitions (c;1 -> b;1 -> a;2).
+    own = prior.probabilities(["c;1", "b;1"], own_target="a;2")["page"]
+    without = NgramPrior.fit([h for i, h in enumerate(HISTORIES) if i != 1],
+                             [t for i, t in enumerate(TARGETS) if i != 1], VOCABS, 2)
+    assert own == pytest.approx(without.probabilities(["c;1", "b;1"])["page"])
+    log_probs = prior.log_probs(HISTORIES, own_targets=TARGETS)["page"]
+    assert log_probs.shape == (4, len(VOCABS["page"])) and log_probs.dtype == torch.float32
+    assert torch.allclose(log_probs[1].exp().double(), torch.from_numpy(own))
+
+
+def test_ngram_prior_round_trips_through_json(tmp_path):
+    prior = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2)
+    prior.save(tmp_path)
+    loaded = NgramPrior.load(tmp_path)
+    assert loaded.order == 2 and loaded.labels == prior.labels
+    for history in [*HISTORIES, ["x;9", "b;1"]]:
+        for task in prior.tasks:
+            assert np.array_equal(loaded.probabilities(history)[task], prior.probabilities(history)[task])
+    data = json.loads((tmp_path / PRIOR_FILE).read_text())
+    data["format"] = 99
+    with pytest.raises(ValueError, match="format"):
+        NgramPrior.from_json(data)
+
+
+@pytest.fixture(scope="module")
+def toy():
     train, test = split_by_time(next_activity_examples(toy_sessions(300, seed=2)), quantile=0.7)
     tokenizer = train_tokenizer(list(train["text"]) + list(test["text"]), 1000)
+    return train, test, tokenizer
+
+
+def test_before_training_the_prior_makes_the_model_predict_like_markov(toy, tmp_path):
+    train, test, tokenizer = toy
     # lr 0 leaves the zero-initialised heads at zero: the logits are the prior alone.
-    tuned = finetune_next_activity(train, tokenizer, tmp_path, None,
-                                   TrainConfig(max_steps=1, lr=0.0, max_len=64, cpu_threads=1), preset="tiny")
+    tuned = finetune_next_activity(train, tokenizer, tmp_path, None, ZERO_LR, preset="tiny")
     model = tuned.model.eval()
     ours = predict_next_activity(model, tokenizer, list(test["text"]))
     markov = MarkovBaseline().fit(train).predict(test)
@@ -26,10 +92,52 @@ def test_before_training_the_prior_makes_the_model_predict_like_markov(tmp_path)
         agree = sum(a == b for a, b in zip(ours[task], markov[task])) / len(test)
         assert agree > 0.9, (task, agree)
     loaded = NextActivityModel.from_pretrained(tuned.model_dir).eval()
-    assert loaded.prior_tasks == ("service", "page")
+    assert loaded.prior_tasks == ("service", "page") and loaded.ngram.order == 1
     assert predict_next_activity(loaded, tokenizer, list(test["text"])) == ours
-    without = finetune_next_activity(train, tokenizer, tmp_path / "plain", None,
-                                     TrainConfig(max_steps=1, lr=0.0, max_len=64, cpu_threads=1), preset="tiny",
+    without = finetune_next_activity(train, tokenizer, tmp_path / "plain", None, ZERO_LR, preset="tiny",
                                      markov_prior=False)
-    assert without.model.prior_tasks == ()
-    assert isinstance(pd.DataFrame(ours), pd.DataFrame) and torch.is_tensor(loaded.prior_service)
+    assert without.model.prior_tasks == () and without.model.ngram is None
+    assert isinstance(pd.DataFrame(ours), pd.DataFrame)
+
+
+def test_a_second_order_model_starts_at_its_count_model_and_round_trips(toy, tmp_path):
+    train, test, tokenizer = toy
+    tuned = finetune_next_activity(train, tokenizer, tmp_path, None, ZERO_LR, preset="tiny", prior_order=2)
+    texts = list(test["text"])
+    ours = predict_next_activity(tuned.model, tokenizer, texts)
+    # Each prediction is a most likely label of the second-order count model (ties may break either way).
+    for task in ("service", "page"):
+        labels = tuned.model.ngram.labels[task]
+        for history, label in zip(test["history"], ours[task]):
+            p = tuned.model.ngram.probabilities(history)[task]
+            assert p[labels.index(label)] == pytest.approx(p[1:].max(), rel=1e-5)
+    assert (tuned.model_dir / PRIOR_FILE).exists()
+    assert json.loads((tuned.model_dir / HEADS_FILE).read_text())["prior_order"] == 2
+    loaded = NextActivityModel.from_pretrained(tuned.model_dir)
+    assert loaded.ngram.order == 2
+    assert predict_topk(loaded, tokenizer, texts, k=3) == predict_topk(tuned.model, tokenizer, texts, k=3)
+    with pytest.raises(ValueError, match="prior_log_probs"):
+        batch = tokenizer(texts[:2], padding=True, return_tensors="pt")
+        loaded(batch["input_ids"], batch["attention_mask"])
+
+
+def test_checkpoints_with_the_older_first_order_table_still_load_and_predict(toy, tmp_path):
+    train, test, tokenizer = toy
+    plain = finetune_next_activity(train, tokenizer, tmp_path / "plain", None, ZERO_LR, preset="tiny",
+                                   markov_prior=False).model
+    tables = transition_log_priors(list(train["history"]), list(train["next_page"]), tokenizer, plain.vocabs,
+                                   plain.encoder.config.vocab_size)
+    old = NextActivityModel(plain.encoder, plain.vocabs, plain.pooling, max_len=64, priors=tables)
+    old.save_pretrained(tmp_path / "old")
+    tokenizer.save_pretrained(tmp_path / "old")
+    meta_path = tmp_path / "old" / HEADS_FILE
+    meta = json.loads(meta_path.read_text())
+    del meta["prior"]  # what a checkpoint saved before the n-gram prior holds
+    meta_path.write_text(json.dumps(meta))
+    loaded = NextActivityModel.from_pretrained(tmp_path / "old")
+    assert loaded.ngram is None and torch.equal(loaded.prior_service, tables["service"])
+    texts = list(test["text"])
+    assert predict_topk(loaded, tokenizer, texts, k=2) == predict_topk(old, tokenizer, texts, k=2)
+    markov = MarkovBaseline().fit(train).predict(test)
+    agree = sum(a == b for a, b in zip(predict_next_activity(loaded, tokenizer, texts)["page"], markov["page"]))
+    assert agree / len(texts) > 0.9
