@@ -18,9 +18,11 @@ def _day(value: str) -> dt.date:
 
 
 def _add_demo(subparsers) -> None:
+    from persona_dagster.demo import DEMO_DAYS, DEMO_USERS
+
     parser = subparsers.add_parser("demo", help="generate default data if none landed, materialize every asset")
-    parser.add_argument("--users", type=int, default=300)
-    parser.add_argument("--days", type=int, default=14)
+    parser.add_argument("--users", type=int, default=DEMO_USERS)
+    parser.add_argument("--days", type=int, default=DEMO_DAYS)
     parser.add_argument("--seed", type=int, default=7)
 
     def run(args: argparse.Namespace) -> None:

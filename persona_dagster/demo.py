@@ -29,6 +29,10 @@ def prepare_dagster_home(paths: DataPaths) -> Path:
     return home
 
 
+# The default synthetic data: 240 users (about 35k events) over 14 days, the fewest days the 6/10/12
+# seen-day recommendation splits need.
+DEMO_USERS, DEMO_DAYS = 240, 14
+
 # Model budgets that fit `make demo` in ~10 minutes on 2 CPU cores; scheduled runs use the
 # assets' own (larger) defaults, and a GPU takes the 'base-gpu' preset.
 DEMO_MODEL_CONFIG = {
@@ -37,24 +41,24 @@ DEMO_MODEL_CONFIG = {
     "next_activity_model": {"epochs": 1},
     # Two learning rates validated, five fine-tunings and a generic BERT: the costliest asset of the demo.
     # Two lengths of the ablation: one that truncates, one that does not.
-    "next_activity_evaluation": {"epochs": 2, "max_sessions": 1500, "ablation_max_sessions": 400,
+    "next_activity_evaluation": {"epochs": 1, "max_sessions": 1500, "ablation_max_sessions": 400,
                                  "ablation_preset": "tiny", "ablation_lengths": [32, 128]},
     # Validation has never picked the vector-fed recommender on this data: a shorter user stage here,
     # and no fine-tuning for the paper's vote rule (its row is in scheduled runs' reports).
-    "recommendation_evaluation": {"finetune_epochs": 1, "encoder_epochs": 1, "contrastive_steps": 60,
+    "recommendation_evaluation": {"finetune_epochs": 1, "encoder_epochs": 1, "contrastive_steps": 40,
                                   "paper_rule": False},
-    # Two thirds of the default contrastive steps.
-    "sessionbert_user_encoder": {"steps": 100},
+    # About half the default contrastive steps.
+    "sessionbert_user_encoder": {"steps": 80},
     # The pretrained policy (SmolLM2-135M + LoRA) at its tiniest viable CPU budget: a few users, short
     # prompts and completions, one SFT pass of a few steps, one groupwise-DPO round with K=4.
-    **{name: {"max_users": 3, "heldout_users": 6, "max_tasks": 6, "eval_max_tasks": 8, "max_prompt_tokens": 128,
+    **{name: {"max_users": 3, "heldout_users": 6, "max_tasks": 4, "eval_max_tasks": 6, "max_prompt_tokens": 128,
               "sft_epochs": 3, "sft_batch_size": 3, "candidates": 4, "dpo_rounds": 1, "max_new_tokens": 40,
               "eval_samples": 1}
        for name in ("persona_policy", "induced_personas", "persona_induction_evaluation")},
 }
 
 
-def run_demo(users: int = 300, days: int = 14, seed: int = 7) -> None:
+def run_demo(users: int = DEMO_USERS, days: int = DEMO_DAYS, seed: int = 7) -> None:
     from persona_dagster.synth.generator import SynthConfig, generate
 
     paths = data_paths()
