@@ -23,7 +23,9 @@ from persona_dagster.sessionbert.contrastive import (
 )
 from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.examples import next_activity_examples, require_examples, split_by_time
-from persona_dagster.sessionbert.experiments import ExperimentConfig, compare_models, length_ablation, truncated_shares
+from persona_dagster.sessionbert.experiments import (
+    ExperimentConfig, choose_prior_order, compare_models, length_ablation, truncated_shares,
+)
 from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity
 from persona_dagster.sessionbert.evaluate import evaluate_predictions
 from persona_dagster.sessionbert.pretrain import pretrain_mlm
@@ -182,14 +184,16 @@ def next_activity_model(context: dg.AssetExecutionContext, config: TrainingConfi
     train, test = split_by_time(examples, quantile=0.8)
     with fail_on_too_little_data("next_activity_model"):
         require_examples(train, test, len(sessions))
-    work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}"
+    # The prior's order as next_activity_evaluation chooses it: count models on the later training examples.
+    order = choose_prior_order(train, ExperimentConfig())[0].prior_order
+    work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}-o{order}"
     with mlflow.start_run("sessionbert", run_name="next_activity_model", tags={"asset": "next_activity_model"}):
         import mlflow as ml
 
         ml.log_params({**config.model_dump(), "train_examples": len(train), "test_examples": len(test),
-                       "encoder_version": encoder.version})
+                       "encoder_version": encoder.version, "prior_order": order})
         result = finetune_next_activity(train, tokenizer, work, encoder.path, config.train_config(lr=5e-4),
-                                        preset=config.preset)
+                                        preset=config.preset, prior_order=order)
         metrics = evaluate_predictions(predict_next_activity(result.model, tokenizer, list(test["text"])), test)
         ml.log_metrics(_flat_metrics(metrics))
         log_curve(result.train.loss_curve, "finetune_loss")
@@ -197,14 +201,14 @@ def next_activity_model(context: dg.AssetExecutionContext, config: TrainingConfi
         stored = publish(result.model_dir, paths.models, "next_activity", extra={"encoder_version": encoder.version})
         registered = register_model_dir(
             stored.path, "next_activity",
-            "Next service and next page after a session: SessionBERT fine-tuned multi-task on a Markov transition "
+            "Next service and next page after a session: SessionBERT fine-tuned multi-task on an n-gram transition "
             "prior (asset next_activity_model); leak-free figures are next_activity_evaluation's.",
             {"backbone": f"sessionbert {encoder.version}", "data_window": data_window(sessions["session_start"]),
              "train_examples": len(train)})
     # The latest 20% are held out of fine-tuning but the serving encoder was pretrained on every session:
     # a check that the fit works, not a test figure (next_activity_evaluation retrains leak-free).
     return dg.MaterializeResult(metadata={
-        "version": stored.version, "registered_version": str(registered),
+        "version": stored.version, "registered_version": str(registered), "prior_order": order,
         "fit_check": table([{"head": task, **values} for task, values in metrics.items()]),
         "fit_check_service_weighted_f1": float(metrics["service"]["weighted_f1"]),
         "fit_check_page_weighted_f1": float(metrics["page"]["weighted_f1"]),
