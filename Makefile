@@ -37,7 +37,7 @@ demo: $(STAMP) $(MANIFEST)
 ## The whole test suite: one worker per core (at most 4), each file on one worker so its module fixtures
 ## (materialized pipelines, trained models) build once; tests/conftest.py gives each worker one torch thread.
 test: $(STAMP) $(MANIFEST)
-	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile --durations=15
 
 ## Unit tests only (no dbt runs, no training).
 test-fast: $(STAMP) $(MANIFEST)

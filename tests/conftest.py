@@ -14,3 +14,16 @@ os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "true")
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+
+# Under xdist's --dist loadfile, files go to workers in collection order: the longest files first, so
+# the two long poles do not start last behind a queue of short files (measured fresh clone, 2 workers:
+# 909 s with these last in alphabetical order, user time equal to wall time - one core idle at the end).
+LONGEST_FIRST = ("test_model_assets.py", "test_auto_dagster_dev_e2e.py", "test_any_clickstream.py", "test_chaos.py",
+                 "test_pipeline_e2e.py", "test_pi_end_to_end.py", "test_persona_drift_assets.py", "test_publish.py",
+                 "test_pi_backbone.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
