@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from persona_dagster.errors import NotEnoughData
-from persona_dagster.sequences import format_session_sequence
+from persona_dagster.sequences import format_session_sequence, split_session_sequence
 from persona_dagster.sessionbert.sessions import service_of, session_parts
 
 # Each fine-tuning task and the example column holding its label.
@@ -32,6 +32,27 @@ def next_activity_examples(sessions: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=[*keys, "history", "text", "next_page", "next_service"])
+
+
+def every_position(examples: pd.DataFrame, last: int | None = None) -> pd.DataFrame:
+    """Each example's session at every position: history = its first i activities, target = the next one (i >= 1).
+
+    last: only the last `last` positions of each session (1 gives the examples back, plus `session`).
+
+    Why: a session-end example teaches one transition per session, while a Markov chain counts
+    all of them; training on every position gives the heads the same evidence (measured in the
+    ExperimentConfig.every_position note). Context sections stay those of the session. `session`
+    holds the whole session, so the prior can leave it out (NgramPrior.probabilities' own_session).
+    """
+    rows = []
+    for record in examples.to_dict("records"):
+        session = [*record["history"], record["next_page"]]
+        context = split_session_sequence(record["text"])[1]
+        for cut in range(max(1, len(session) - last) if last else 1, len(session)):
+            rows.append(record | {"history": session[:cut], "text": format_session_sequence(session[:cut], context),
+                                  "next_page": session[cut], "next_service": service_of(session[cut]),
+                                  "session": session})
+    return pd.DataFrame(rows, columns=[*examples.columns, "session"])
 
 
 def split_by_time(

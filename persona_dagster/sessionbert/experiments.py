@@ -26,6 +26,7 @@ from persona_dagster.sessionbert.training import TrainConfig
 ABLATION_LENGTHS = (64, 128, 512)
 # The count baselines beside SessionBERT: name -> Markov order (backed off to shorter contexts, then popular).
 MARKOV_BASELINES = {"markov": 1, "markov2": 2}
+NGRAM_PRIOR = "ngram_prior"  # the prior alone, at the order validation chose
 
 
 @dataclass
@@ -46,6 +47,8 @@ class ExperimentConfig:
     prior_orders: tuple[int, ...] = (1, 2)
     prior_order: int = 1
     valid_fraction: float = 0.15
+    # Fine-tuning positions per session: None = every position, 1 = the session end only (finetune_next_activity).
+    finetune_positions: int | None = None
 
 
 def _validation_score(metrics: dict[str, Any]) -> float:
@@ -66,7 +69,7 @@ def choose_prior_order(train_examples: pd.DataFrame, cfg: ExperimentConfig) -> t
     training examples and scored on the later ones (the split choose_finetune_lr uses); ties go to
     the lower order. The count baselines are scored the same way, naming the strongest one.
     """
-    fit, valid = split_by_time(train_examples, quantile=1 - cfg.valid_fraction)
+    fit, valid = split_by_time(train_examples, quantile=1 - cfg.valid_fraction)  # validation_split's examples
     if fit.empty or valid.empty:
         return replace(cfg, prior_order=cfg.prior_orders[0]), {"prior_order_search": [], "baseline_search": [],
                                                                "strongest_baseline": "markov"}
@@ -85,17 +88,38 @@ def choose_prior_order(train_examples: pd.DataFrame, cfg: ExperimentConfig) -> t
         "strongest_baseline": max(baselines, key=lambda r: r["valid_score"])["baseline"]}
 
 
-def choose_finetune_lr(train_examples: pd.DataFrame, tokenizer: PreTrainedTokenizerFast, mlm_dir: Path,
-                       work_dir: Path, cfg: ExperimentConfig) -> tuple[ExperimentConfig, list[dict[str, Any]]]:
-    """(cfg with the fine-tuning lr that scores best on the later training examples, the search rows)."""
+def validation_split(train_sessions: pd.DataFrame, train_examples: pd.DataFrame,
+                     cfg: ExperimentConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(sessions before the validation window, fit examples, validation examples): the later
+    valid_fraction of training examples validate; the encoder for that choice learns only from
+    sessions that start before the first of them (or are fit examples' own sessions)."""
     fit, valid = split_by_time(train_examples, quantile=1 - cfg.valid_fraction)
+    if valid.empty:
+        return train_sessions, fit, valid
+    starts = pd.to_datetime(train_sessions["session_start"])
+    before = starts < pd.to_datetime(valid["session_start"]).min()
+    if "session_key" in train_sessions and "session_key" in fit:
+        before = before | train_sessions["session_key"].isin(set(fit["session_key"]))
+    return train_sessions[before.to_numpy()].reset_index(drop=True), fit, valid
+
+
+def choose_finetune_lr(train_sessions: pd.DataFrame, train_examples: pd.DataFrame, work_dir: Path,
+                       cfg: ExperimentConfig) -> tuple[ExperimentConfig, list[dict[str, Any]]]:
+    """(cfg with the fine-tuning lr that scores best on the later training examples, the search rows).
+
+    The validation window is a test window too: its tokenizer and masked-LM are trained here on the
+    sessions before it (validation_split), not taken from the full training period, whose encoder
+    has seen the validation sessions (with their targets) while masking.
+    """
+    fit_sessions, fit, valid = validation_split(train_sessions, train_examples, cfg)
     if len(cfg.finetune_lrs) == 1 or fit.empty or valid.empty:
         return replace(cfg, finetune=replace(cfg.finetune, lr=cfg.finetune_lrs[0])), []
+    tokenizer, pre = pretrain_stage(fit_sessions, work_dir, cfg)
     rows = []
     for lr in cfg.finetune_lrs:
         trial = replace(cfg, finetune=replace(cfg.finetune, lr=lr))
-        run = finetune_stage(fit, valid, tokenizer, mlm_dir, work_dir / f"lr{lr:g}", trial)
-        rows.append({"lr": lr, "valid_examples": len(valid),
+        run = finetune_stage(fit, valid, tokenizer, pre.model_dir, work_dir / f"lr{lr:g}", trial)
+        rows.append({"lr": lr, "valid_examples": len(valid), "pretrain_sessions": len(fit_sessions),
                      **{f"valid_{t}_{HEADLINE_METRIC}": m[HEADLINE_METRIC] for t, m in run["metrics"].items()},
                      "valid_score": _validation_score(run["metrics"])})
     best = max(rows, key=lambda r: r["valid_score"])["lr"]
@@ -125,7 +149,8 @@ def finetune_stage(
     """Fine-tune on train_examples, predict test_examples, return {task: metrics} plus run facts."""
     train_cfg = replace(cfg.finetune, max_len=cfg.max_len)
     result = finetune_next_activity(train_examples, tokenizer, work_dir, mlm_dir, train_cfg, tasks, pooling=cfg.pooling,
-                                    markov_prior=cfg.markov_prior, prior_order=cfg.prior_order)
+                                    markov_prior=cfg.markov_prior, prior_order=cfg.prior_order,
+                                    positions=cfg.finetune_positions)
     predictions = predict_next_activity(result.model, tokenizer, list(test_examples["text"]))
     return {
         "metrics": evaluate_predictions(predictions, test_examples),
@@ -136,14 +161,24 @@ def finetune_stage(
     }
 
 
-def baseline_predictions(train_examples: pd.DataFrame, test_examples: pd.DataFrame) -> dict[str, dict[str, list[str]]]:
-    """Popularity and the Markov baselines (MARKOV_BASELINES), fitted on train_examples, predicting the same test examples."""
+def baseline_predictions(train_examples: pd.DataFrame, test_examples: pd.DataFrame,
+                         prior_order: int | None = None) -> dict[str, dict[str, list[str]]]:
+    """Popularity and the Markov baselines (MARKOV_BASELINES), fitted on train_examples, predicting the same test examples.
+
+    With prior_order, also "ngram_prior": the interpolated n-gram the heads correct, alone (what the
+    encoder adds is SessionBERT minus this row).
+    """
     models = {"popularity": PopularityBaseline(), **{n: MarkovBaseline(o) for n, o in MARKOV_BASELINES.items()}}
-    return {name: model.fit(train_examples).predict(test_examples) for name, model in models.items()}
+    out = {name: model.fit(train_examples).predict(test_examples) for name, model in models.items()}
+    if prior_order is not None:
+        vocabs = {t: LabelVocab.build(train_examples[TASK_TARGETS[t]]) for t in MULTI_TASK}
+        ngram = NgramPrior.fit(list(train_examples["history"]), list(train_examples["next_page"]), vocabs, prior_order)
+        out[NGRAM_PRIOR] = ngram.predict(list(test_examples["history"]))
+    return out
 
 
 def f1_intervals(test_examples: pd.DataFrame, predictions: dict[str, dict[str, list[str]]],
-                 also_against: Sequence[str] = ("markov2",)) -> dict[str, Any]:
+                 also_against: Sequence[str] = ("markov2", NGRAM_PRIOR)) -> dict[str, Any]:
     """Per task: each model's weighted F1 with a 95% paired-bootstrap interval, its difference to Markov, and
     SessionBERT's difference to each `also_against` baseline (the same resamples: the same seed draws them)."""
     from sklearn.metrics import f1_score
@@ -203,7 +238,7 @@ def compare_models(
     train_examples, test_examples = split_examples(train_sessions, test_sessions)
     tokenizer, pre = pretrain_stage(train_sessions, work_dir / "session", cfg)
     cfg, choices = choose_prior_order(train_examples, cfg)
-    cfg, search = choose_finetune_lr(train_examples, tokenizer, pre.model_dir, work_dir / "session" / "valid", cfg)
+    cfg, search = choose_finetune_lr(train_sessions, train_examples, work_dir / "session" / "valid", cfg)
     models: dict[str, Any] = {}
     variants = {"sessionbert": MULTI_TASK, "sessionbert_service_only": ("service",), "sessionbert_page_only": ("page",)}
     for name, tasks in variants.items():
@@ -216,9 +251,9 @@ def compare_models(
     models["sessionbert_without_markov_prior"] = run | _pretrain_facts(pre, tokenizer, plain)
     generic = replace(cfg, tokenizer_kind="generic")
     models["generic_bert"] = run_next_activity_experiment(train_sessions, test_sessions, work_dir / "generic", generic)
-    baselines = baseline_predictions(train_examples, test_examples)
+    baselines = baseline_predictions(train_examples, test_examples, cfg.prior_order)
     headline = {"sessionbert": models["sessionbert"]["predictions"],
-                **{name: baselines[name] for name in MARKOV_BASELINES},
+                **{name: baselines[name] for name in [*MARKOV_BASELINES, NGRAM_PRIOR]},
                 "sessionbert_without_markov_prior": models["sessionbert_without_markov_prior"]["predictions"],
                 "generic_bert": models["generic_bert"]["predictions"]}
     return {

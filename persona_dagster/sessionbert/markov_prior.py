@@ -102,20 +102,21 @@ class NgramPrior:
             self._dense[task][ctx] = cached
         return cached
 
-    def probabilities(self, history: Sequence[str], own_target: str | None = None) -> dict[str, np.ndarray]:
+    def probabilities(self, history: Sequence[str], own_session: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         """Per task P(label | the history's last activities); sums to 1 over the labels (OTHER included).
 
-        own_target: the history is a training example whose session (history + own_target) was
-        counted; its own transitions are taken out first, so the prior a training example sees is
-        what an unseen session would see (otherwise high orders look certain in training and the
-        learned scale trusts them too much at test time).
+        own_session: the history is a prefix of a training session (its activities) that was
+        counted; that session's transitions are taken out first, so the prior a training example
+        sees is what an unseen session would see (otherwise high orders look certain in training and
+        the learned scale trusts them too much at test time).
         """
-        walk = [START, *history] if own_target is None else [START, *history, own_target]
-        end = len(history) + 1  # the position being predicted
-        contexts = contexts_before(walk, end, self.order)
+        if own_session is not None and list(own_session[: len(history)]) != list(history):
+            raise ValueError("own_session must start with the history it is the session of")
+        contexts = contexts_before([START, *history], len(history) + 1, self.order)  # before the predicted position
+        own_walk = None if own_session is None else [START, *own_session]
         out = {}
         for task in self.tasks:
-            own = self._own_counts(task, walk, contexts) if own_target is not None else None
+            own = self._own_counts(task, own_walk, contexts) if own_walk is not None else None
             p = self._shares(task, own[()] if own else None)
             for ctx in contexts:
                 c = self._vector(task, ctx)
@@ -142,9 +143,9 @@ class NgramPrior:
         return own
 
     def log_probs(self, histories: Sequence[Sequence[str]],
-                  own_targets: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
+                  own_sessions: Sequence[Sequence[str]] | None = None) -> dict[str, torch.Tensor]:
         """Per task a float32 [examples, labels] tensor of log P, what NextActivityModel.forward adds to its heads."""
-        rows = [self.probabilities(h, None if own_targets is None else own_targets[i]) for i, h in enumerate(histories)]
+        rows = [self.probabilities(h, None if own_sessions is None else own_sessions[i]) for i, h in enumerate(histories)]
         return {t: torch.from_numpy(np.log(np.stack([r[t] for r in rows]) if rows else
                                            np.zeros((0, len(self.labels[t]))))).float() for t in self.tasks}
 

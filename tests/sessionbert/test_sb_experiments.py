@@ -1,6 +1,9 @@
 """The experiment drivers run every model and baseline on the same test examples."""
 
-from persona_dagster.sessionbert.examples import split_by_time
+import pandas as pd
+
+from persona_dagster.sessionbert import experiments
+from persona_dagster.sessionbert.examples import next_activity_examples, split_by_time
 from persona_dagster.sessionbert.experiments import ExperimentConfig, compare_models, length_ablation
 from persona_dagster.sessionbert.toy import toy_sessions
 from persona_dagster.sessionbert.training import TrainConfig
@@ -29,12 +32,13 @@ def test_compare_models_scores_everything_on_one_test_set(tmp_path):
     assert [r["prior_order"] for r in orders] == list(FAST.prior_orders)
     assert report["validation"]["chosen_prior_order"] == max(orders, key=lambda r: r["valid_score"])["prior_order"]
     assert report["validation"]["strongest_baseline"] in {"markov", "markov2"}
-    assert set(report["baselines"]) == {"popularity", "markov", "markov2"}
+    assert set(report["baselines"]) == {"popularity", "markov", "markov2", "ngram_prior"}
     for task in ("service", "page"):
         for other in ("markov", "markov2"):
             diff = report["intervals"][task][f"sessionbert_minus_{other}"]
             assert diff["lo"] <= diff["value"] <= diff["hi"] and diff["n"] == n
         assert "markov2" in report["intervals"][task]
+        assert "sessionbert_minus_ngram_prior" in report["intervals"][task]
     assert set(report["models"]["sessionbert_service_only"]["metrics"]) == {"service"}
     assert report["models"]["generic_bert"]["tokenizer"] == "generic"
     # The generic tokenizer's vocabulary is made of sub-words, so it is smaller.
@@ -48,3 +52,26 @@ def test_length_ablation_runs_each_length(tmp_path):
     results = length_ablation(train, test, tmp_path, FAST, lengths=(16, 32))
     assert sorted(results) == [16, 32]
     assert [results[n]["max_len"] for n in (16, 32)] == [16, 32]
+
+
+def test_the_validation_encoder_never_sees_the_validation_sessions(tmp_path, monkeypatch):
+    train, _ = split_by_time(toy_sessions(200, seed=4), quantile=0.75)
+    examples = next_activity_examples(train)
+    seen = []
+    pretrain = experiments.pretrain_stage
+
+    def spy(sessions, *args, **kwargs):
+        seen.append(sessions)
+        return pretrain(sessions, *args, **kwargs)
+
+    monkeypatch.setattr(experiments, "pretrain_stage", spy)
+    chosen, rows = experiments.choose_finetune_lr(train, examples, tmp_path, FAST)
+    _, fit, valid = experiments.validation_split(train, examples, FAST)
+    [pretrained] = seen
+    assert len(valid) and rows and all(r["pretrain_sessions"] == len(pretrained) for r in rows)
+    # Every session the tokenizer and masked-LM saw starts before the first validation example,
+    # and none is a validation example's session; every fit example's session is there.
+    assert pd.to_datetime(pretrained["session_start"]).max() <= pd.to_datetime(valid["session_start"]).min()
+    assert not set(pretrained["session_key"]) & set(valid["session_key"])
+    assert set(fit["session_key"]) <= set(pretrained["session_key"])
+    assert chosen.finetune.lr == max(rows, key=lambda r: r["valid_score"])["lr"]

@@ -50,13 +50,26 @@ def test_a_training_example_does_not_see_its_own_session_in_the_prior():
     prior = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2)
     # (c;1, b;1) occurs only in the second session: left out, that example sees the first-order prior
     # of b;1 counted without its own transitions (c;1 -> b;1 -> a;2).
-    own = prior.probabilities(["c;1", "b;1"], own_target="a;2")["page"]
+    own = prior.probabilities(["c;1", "b;1"], own_session=["c;1", "b;1", "a;2"])["page"]
     without = NgramPrior.fit([h for i, h in enumerate(HISTORIES) if i != 1],
                              [t for i, t in enumerate(TARGETS) if i != 1], VOCABS, 2)
     assert own == pytest.approx(without.probabilities(["c;1", "b;1"])["page"])
-    log_probs = prior.log_probs(HISTORIES, own_targets=TARGETS)["page"]
+    log_probs = prior.log_probs(HISTORIES, own_sessions=[[*h, t] for h, t in zip(HISTORIES, TARGETS)])["page"]
     assert log_probs.shape == (4, len(VOCABS["page"])) and log_probs.dtype == torch.float32
     assert torch.allclose(log_probs[1].exp().double(), torch.from_numpy(own))
+
+
+def test_an_earlier_position_does_not_see_its_session_either():
+    prior = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2)
+    without = NgramPrior.fit([h for i, h in enumerate(HISTORIES) if i != 1],
+                             [t for i, t in enumerate(TARGETS) if i != 1], VOCABS, 2)
+    session = [*HISTORIES[1], TARGETS[1]]
+    for cut in range(1, len(session)):
+        own = prior.probabilities(session[:cut], own_session=session)
+        for task, p in without.probabilities(session[:cut]).items():
+            assert own[task] == pytest.approx(p)
+    with pytest.raises(ValueError, match="start with the history"):
+        prior.probabilities(["b;1"], own_session=session)
 
 
 def test_ngram_prior_round_trips_through_json(tmp_path):

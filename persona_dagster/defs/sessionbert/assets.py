@@ -12,7 +12,9 @@ from persona_dagster.defs.failures import fail_on_too_little_data
 from persona_dagster.defs.metadata import plot, table
 from persona_dagster.defs.partitions import DUCKDB_POOL, GPU_TAGS, daily_partitions, single_run_backfill
 from persona_dagster.defs.resources import MLflowResource
-from persona_dagster.defs.sessionbert.config import ContrastiveStageConfig, EvaluationConfig, TrainingConfig
+from persona_dagster.defs.sessionbert.config import (
+    ContrastiveStageConfig, EvaluationConfig, NextActivityTrainingConfig, TrainingConfig,
+)
 from persona_dagster.model_store import current, previous_model_with_tokenizer, publish
 from persona_dagster.plots import line_plot
 from persona_dagster.reports import write_report
@@ -173,7 +175,7 @@ def generic_bert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, 
     deps=[sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
     automation_condition=retrain_condition(),
 )
-def next_activity_model(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
+def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityTrainingConfig, warehouse: DuckDBResource,
                         mlflow: MLflowResource) -> dg.MaterializeResult:
     """SessionBERT fine-tuned multi-task (next service + next page), the serving model; leak-free figures: next_activity_evaluation."""
     paths = data_paths()
@@ -186,14 +188,16 @@ def next_activity_model(context: dg.AssetExecutionContext, config: TrainingConfi
         require_examples(train, test, len(sessions))
     # The prior's order as next_activity_evaluation chooses it: count models on the later training examples.
     order = choose_prior_order(train, ExperimentConfig())[0].prior_order
-    work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}-o{order}"
+    positions = config.finetune_positions or "every"  # in the name: checkpoints of another setting never resume
+    work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}-o{order}-p{positions}"
     with mlflow.start_run("sessionbert", run_name="next_activity_model", tags={"asset": "next_activity_model"}):
         import mlflow as ml
 
         ml.log_params({**config.model_dump(), "train_examples": len(train), "test_examples": len(test),
                        "encoder_version": encoder.version, "prior_order": order})
         result = finetune_next_activity(train, tokenizer, work, encoder.path, config.train_config(lr=5e-4),
-                                        preset=config.preset, prior_order=order)
+                                        preset=config.preset, prior_order=order,
+                                        positions=config.finetune_positions)
         metrics = evaluate_predictions(predict_next_activity(result.model, tokenizer, list(test["text"])), test)
         ml.log_metrics(_flat_metrics(metrics))
         log_curve(result.train.loss_curve, "finetune_loss")
@@ -260,7 +264,7 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
     paths = data_paths()
     sessions = _sessions(warehouse, config.max_sessions)
     train, test = split_by_time(sessions, quantile=1 - config.test_fraction)
-    base = ExperimentConfig(preset=config.preset, max_len=128)
+    base = ExperimentConfig(preset=config.preset, max_len=128, finetune_positions=config.finetune_positions)
     base = dataclasses.replace(
         base,
         pretrain=dataclasses.replace(base.pretrain, epochs=config.epochs, cpu_threads=config.cpu_threads),
@@ -296,8 +300,10 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
             "headline_metric": comparison["headline_metric"],
             "protocol": "tokenizer and masked-LM on the training sessions only; the prior's n-gram order (by the "
                         "count model's score), the strongest count baseline and the fine-tuning lr chosen on the "
-                        "last training sessions (validation); the held-out later sessions scored once; intervals "
-                        "by paired bootstrap over test examples",
+                        "last training sessions (validation, with its own tokenizer and masked-LM trained on the "
+                        "sessions before it); fine-tuning on every position of each training session; the "
+                        "held-out later sessions scored once, at their last activity; intervals by paired "
+                        "bootstrap over test examples; ngram_prior = the prior the heads correct, alone",
             "comparison": rows,
             "gate": _gate_note(comparison),
             "validation": comparison["validation"],

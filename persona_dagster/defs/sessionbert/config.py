@@ -34,6 +34,12 @@ class TrainingConfig(dg.Config):
         )
 
 
+class NextActivityTrainingConfig(TrainingConfig):
+    """TrainingConfig plus the fine-tuning positions per session (None = every position, N = its last N)."""
+
+    finetune_positions: int | None = None
+
+
 class EvaluationConfig(dg.Config):
     """The paper's comparison: held-out share by time, models compared, sequence-length ablation."""
 
@@ -44,6 +50,7 @@ class EvaluationConfig(dg.Config):
     ablation_lengths: list[int] = list(ABLATION_LENGTHS)
     ablation_max_sessions: int = 2_000
     ablation_preset: str = "tiny"
+    finetune_positions: int | None = None  # as NextActivityTrainingConfig's
     cpu_threads: int | None = DEFAULT_CPU_THREADS
 
 
