@@ -1,6 +1,7 @@
 """Next service/page on the real logs in ../shared/data: SessionBERT vs generic BERT vs Markov/popularity.
 
     python benchmarks/real_data_next_activity.py [--dataset eshop|msnbc|both] [--epochs 3] [--max-sessions 8000]
+        [--positions all|N]
 
 Each log goes through the real pipeline (importer -> landing -> raw load -> dbt build) into a
 temporary warehouse; compare_models then runs on marts.session_sequences, split by time
@@ -59,7 +60,8 @@ def evaluate(name: str, args: argparse.Namespace) -> dict:
     finally:
         con.close()
     train, test, how = time_split_sessions(sessions)
-    cfg = ExperimentConfig(preset=args.preset, max_len=128)
+    positions = None if args.positions == "all" else int(args.positions)
+    cfg = ExperimentConfig(preset=args.preset, max_len=128, finetune_positions=positions)
     cfg = dataclasses.replace(cfg, pretrain=dataclasses.replace(cfg.pretrain, epochs=args.epochs, cpu_threads=1),
                               finetune=dataclasses.replace(cfg.finetune, epochs=args.epochs, cpu_threads=1))
     started = time.perf_counter()
@@ -72,7 +74,8 @@ def evaluate(name: str, args: argparse.Namespace) -> dict:
         "headline_metric": result["headline_metric"], "comparison": _comparison_rows(result),
         "validation": result["validation"], "intervals": result["intervals"],
         "n_train_examples": result["n_train_examples"], "n_test_examples": result["n_test_examples"],
-        "config": {"epochs": args.epochs, "preset": args.preset, "max_sessions": args.max_sessions, "max_len": 128},
+        "config": {"epochs": args.epochs, "preset": args.preset, "max_sessions": args.max_sessions, "max_len": 128,
+                   "finetune_positions": args.positions},
         "seconds": result["seconds"],
     })
     print(f"wrote {report}")
@@ -86,6 +89,7 @@ def main() -> None:
     parser.add_argument("--preset", default="small")
     parser.add_argument("--max-sessions", type=int, default=8000)
     parser.add_argument("--msnbc-users", type=int, default=10000)
+    parser.add_argument("--positions", default="all", help="fine-tuning positions per session: all or the last N")
     args = parser.parse_args()
     for name in (DATASETS if args.dataset == "both" else [args.dataset]):
         evaluate(name, args)

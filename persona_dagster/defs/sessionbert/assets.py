@@ -264,7 +264,8 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
     paths = data_paths()
     sessions = _sessions(warehouse, config.max_sessions)
     train, test = split_by_time(sessions, quantile=1 - config.test_fraction)
-    base = ExperimentConfig(preset=config.preset, max_len=128, finetune_positions=config.finetune_positions)
+    base = ExperimentConfig(preset=config.preset, max_len=128, finetune_positions=config.finetune_positions,
+                            prior_ablation=config.prior_ablation)
     base = dataclasses.replace(
         base,
         pretrain=dataclasses.replace(base.pretrain, epochs=config.epochs, cpu_threads=config.cpu_threads),

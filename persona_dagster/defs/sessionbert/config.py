@@ -51,6 +51,7 @@ class EvaluationConfig(dg.Config):
     ablation_max_sessions: int = 2_000
     ablation_preset: str = "tiny"
     finetune_positions: int | None = None  # as NextActivityTrainingConfig's
+    prior_ablation: bool = True  # the row without the n-gram prior (one more fine-tuning)
     cpu_threads: int | None = DEFAULT_CPU_THREADS
 
 
