@@ -1,5 +1,7 @@
 """The experiment drivers run every model and baseline on the same test examples."""
 
+import dataclasses
+
 import pandas as pd
 
 from persona_dagster.sessionbert import experiments
@@ -75,3 +77,11 @@ def test_the_validation_encoder_never_sees_the_validation_sessions(tmp_path, mon
     assert not set(pretrained["session_key"]) & set(valid["session_key"])
     assert set(fit["session_key"]) <= set(pretrained["session_key"])
     assert chosen.finetune.lr == max(rows, key=lambda r: r["valid_score"])["lr"]
+
+
+def test_without_the_prior_ablation_the_row_is_left_out_and_nothing_else_changes(tmp_path):
+    train, test = split_by_time(toy_sessions(120, seed=5), quantile=0.75)
+    report = compare_models(train, test, tmp_path, dataclasses.replace(FAST, prior_ablation=False))
+    assert "sessionbert_without_markov_prior" not in report["models"]
+    assert {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert"} == set(report["models"])
+    assert all("sessionbert_without_markov_prior" not in by_task for by_task in report["intervals"].values())
