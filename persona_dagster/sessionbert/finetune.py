@@ -19,7 +19,7 @@ from persona_dagster.sessionbert.encoding import encode_sessions
 from persona_dagster.sessionbert.examples import TASK_TARGETS, every_position
 from persona_dagster.sessionbert.inference import map_batches
 from persona_dagster.sessionbert.labels import LabelVocab
-from persona_dagster.sessionbert.markov_prior import NgramPrior
+from persona_dagster.sessionbert.markov_prior import NgramPrior, PriorOrder
 from persona_dagster.sessionbert.next_activity import NextActivityModel
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.training import OnLog, TrainConfig, TrainResult, train_loop
@@ -47,14 +47,14 @@ def finetune_next_activity(
     preset: str = "small",
     on_log: OnLog | None = None,
     markov_prior: bool = True,
-    prior_order: int = 1,
+    prior_order: PriorOrder = 1,
     positions: int | None = None,
 ) -> FinetuneResult:
     """Train heads (and the encoder) on examples from next_activity_examples; loss = weighted sum over tasks.
 
     encoder_dir: a pretrained MLM directory; None trains the preset from scratch (the no-pretraining ablation).
     markov_prior: heads learn a correction to n-gram transition log-probabilities over the last
-    prior_order activities (markov_prior.NgramPrior, counted on these examples).
+    prior_order activities, one order or one per head (markov_prior.NgramPrior, counted on these examples).
     positions: train on the last `positions` positions of each example's session, None = every position
     (examples.every_position); 1 = the session end only. The prior is counted once per session either way.
     Why every position by default: on session ends only (one transition per session, 37 steps of

@@ -46,6 +46,19 @@ def _label(task: str, activity: str) -> str:
     return service_of(activity) if task == "service" else activity
 
 
+# One order for every task, or one per task (the heads' validation scores can disagree).
+PriorOrder = int | Mapping[str, int]
+
+
+def task_orders(order: PriorOrder, tasks: Sequence[str]) -> dict[str, int]:
+    """{task: order} from one order or a per-task mapping (each at least 1; every task named)."""
+    orders = {t: int(order) for t in tasks} if isinstance(order, int) else {t: int(order[t]) for t in tasks}
+    bad = {t: o for t, o in orders.items() if o < 1}
+    if bad:
+        raise ValueError(f"an n-gram prior needs order >= 1, got {bad}")
+    return orders
+
+
 def contexts_before(walk: Sequence[str], position: int, order: int) -> list[tuple[str, ...]]:
     """The contexts of lengths 1..order (shortest first) ending just before walk[position], as far as the walk goes."""
     return [tuple(walk[position - k : position]) for k in range(1, min(order, position) + 1)]
@@ -58,13 +71,13 @@ class NgramPrior:
     start with START. Unseen contexts back off to shorter ones, and to the label shares at the end.
     """
 
-    def __init__(self, order: int, labels: Mapping[str, Sequence[str]], label_counts: Mapping[str, Sequence[float]],
+    def __init__(self, order: PriorOrder, labels: Mapping[str, Sequence[str]],
+                 label_counts: Mapping[str, Sequence[float]],
                  counts: Mapping[str, Mapping[tuple[str, ...], Mapping[int, float]]]):
-        if order < 1:
-            raise ValueError(f"an n-gram prior needs order >= 1, got {order}")
-        self.order = order
         self.labels = {t: tuple(v) for t, v in labels.items()}
         self.tasks = tuple(self.labels)
+        self.orders = task_orders(order, self.tasks)
+        self.order = max(self.orders.values())  # the longest context any task reads
         self.label_counts = {t: np.asarray(label_counts[t], dtype=np.float64) for t in self.tasks}
         self.counts = {t: {ctx: dict(c) for ctx, c in counts[t].items()} for t in self.tasks}
         self._dense: dict[str, dict[tuple[str, ...], np.ndarray]] = {t: {} for t in self.tasks}
@@ -72,7 +85,8 @@ class NgramPrior:
 
     @classmethod
     def fit(cls, histories: Sequence[Sequence[str]], targets: Sequence[str], vocabs: Mapping[str, LabelVocab],
-            order: int) -> NgramPrior:
+            order: PriorOrder) -> NgramPrior:
+        orders = task_orders(order, list(vocabs))
         index = {t: {label: i for i, label in enumerate(v.labels)} for t, v in vocabs.items()}
         counts: dict[str, dict[tuple[str, ...], Counter[int]]] = {t: {} for t in vocabs}
         label_counts = {t: np.zeros(len(v)) for t, v in vocabs.items()}
@@ -82,9 +96,9 @@ class NgramPrior:
                 for task in vocabs:
                     y = index[task].get(_label(task, walk[position]), 0)
                     label_counts[task][y] += 1
-                    for ctx in contexts_before(walk, position, order):
+                    for ctx in contexts_before(walk, position, orders[task]):
                         counts[task].setdefault(ctx, Counter())[y] += 1
-        return cls(order, {t: v.labels for t, v in vocabs.items()}, label_counts, counts)
+        return cls(orders, {t: v.labels for t, v in vocabs.items()}, label_counts, counts)
 
     def _shares(self, task: str, own: np.ndarray | None) -> np.ndarray:
         c = self.label_counts[task] - (own if own is not None else 0)
@@ -112,10 +126,11 @@ class NgramPrior:
         """
         if own_session is not None and list(own_session[: len(history)]) != list(history):
             raise ValueError("own_session must start with the history it is the session of")
-        contexts = contexts_before([START, *history], len(history) + 1, self.order)  # before the predicted position
         own_walk = None if own_session is None else [START, *own_session]
         out = {}
         for task in self.tasks:
+            # The contexts before the predicted position, as long as this task's order.
+            contexts = contexts_before([START, *history], len(history) + 1, self.orders[task])
             own = self._own_counts(task, own_walk, contexts) if own_walk is not None else None
             p = self._shares(task, own[()] if own else None)
             for ctx in contexts:
@@ -137,7 +152,7 @@ class NgramPrior:
         for position in range(2, len(walk)):
             y = index.get(_label(task, walk[position]), 0)
             own[()][y] += 1
-            for ctx in contexts_before(walk, position, self.order):
+            for ctx in contexts_before(walk, position, self.orders[task]):
                 if ctx in own:
                     own[ctx][y] += 1
         return own
@@ -158,7 +173,7 @@ class NgramPrior:
         return out
 
     def to_json(self) -> dict:
-        return {"format": FORMAT, "order": self.order, "smoothing": SMOOTHING,
+        return {"format": FORMAT, "order": self.order, "orders": self.orders, "smoothing": SMOOTHING,
                 "tasks": {t: {"labels": list(self.labels[t]), "label_counts": self.label_counts[t].tolist(),
                               "contexts": {" ".join(ctx): {str(y): n for y, n in c.items()}
                                            for ctx, c in self.counts[t].items()}}
@@ -171,7 +186,8 @@ class NgramPrior:
         if data.get("smoothing") != SMOOTHING:
             raise ValueError(f"n-gram prior saved with smoothing {data.get('smoothing')} but this code uses {SMOOTHING}")
         tasks = data["tasks"]
-        return cls(int(data["order"]), {t: v["labels"] for t, v in tasks.items()},
+        # Files saved before per-task orders have one order for every task.
+        return cls(data.get("orders", int(data["order"])), {t: v["labels"] for t, v in tasks.items()},
                    {t: v["label_counts"] for t, v in tasks.items()},
                    {t: {tuple(k.split(" ")): {int(y): n for y, n in c.items()} for k, c in v["contexts"].items()}
                     for t, v in tasks.items()})

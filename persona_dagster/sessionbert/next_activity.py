@@ -102,7 +102,7 @@ class NextActivityModel(nn.Module):
         }
         if self.ngram is not None:
             self.ngram.save(directory)
-            meta["prior_order"] = self.ngram.order
+            meta["prior_order"] = self.ngram.orders
         (directory / HEADS_FILE).write_text(json.dumps(meta, indent=1))
 
     @classmethod

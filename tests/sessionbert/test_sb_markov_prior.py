@@ -59,6 +59,21 @@ def test_a_training_example_does_not_see_its_own_session_in_the_prior():
     assert torch.allclose(log_probs[1].exp().double(), torch.from_numpy(own))
 
 
+def test_each_head_reads_the_context_of_its_own_order_and_the_orders_round_trip():
+    mixed = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, {"page": 2, "service": 1})
+    first, second = (NgramPrior.fit(HISTORIES, TARGETS, VOCABS, o) for o in (1, 2))
+    assert mixed.orders == {"page": 2, "service": 1} and mixed.order == 2
+    for history in (["c;1", "b;1"], ["a;1", "b;1"], ["b;1"], ["zz;9"]):
+        assert mixed.probabilities(history)["page"] == pytest.approx(second.probabilities(history)["page"])
+        assert mixed.probabilities(history)["service"] == pytest.approx(first.probabilities(history)["service"])
+    loaded = NgramPrior.from_json(json.loads(json.dumps(mixed.to_json())))
+    assert loaded.orders == mixed.orders
+    old = {k: v for k, v in second.to_json().items() if k != "orders"}  # saved before per-head orders
+    assert NgramPrior.from_json(old).orders == {"page": 2, "service": 2}
+    with pytest.raises(ValueError, match="order >= 1"):
+        NgramPrior.fit(HISTORIES, TARGETS, VOCABS, {"page": 0, "service": 1})
+
+
 def test_an_earlier_position_does_not_see_its_session_either():
     prior = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2)
     without = NgramPrior.fit([h for i, h in enumerate(HISTORIES) if i != 1],
@@ -125,7 +140,7 @@ def test_a_second_order_model_starts_at_its_count_model_and_round_trips(toy, tmp
             p = tuned.model.ngram.probabilities(history)[task]
             assert p[labels.index(label)] == pytest.approx(p[1:].max(), rel=1e-5)
     assert (tuned.model_dir / PRIOR_FILE).exists()
-    assert json.loads((tuned.model_dir / HEADS_FILE).read_text())["prior_order"] == 2
+    assert json.loads((tuned.model_dir / HEADS_FILE).read_text())["prior_order"] == {"service": 2, "page": 2}
     loaded = NextActivityModel.from_pretrained(tuned.model_dir)
     assert loaded.ngram.order == 2
     assert predict_topk(loaded, tokenizer, texts, k=3) == predict_topk(tuned.model, tokenizer, texts, k=3)

@@ -186,10 +186,11 @@ def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityT
     train, test = split_by_time(examples, quantile=0.8)
     with fail_on_too_little_data("next_activity_model"):
         require_examples(train, test, len(sessions))
-    # The prior's order as next_activity_evaluation chooses it: count models on the later training examples.
+    # The prior's order per head as next_activity_evaluation chooses it: count models on the later training examples.
     order = choose_prior_order(train, ExperimentConfig())[0].prior_order
     positions = config.finetune_positions or "every"  # in the name: checkpoints of another setting never resume
-    work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}-o{order}-p{positions}"
+    orders = "".join(f"{task[0]}{o}" for task, o in sorted(order.items()))  # per head, e.g. "p2s1"
+    work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}-o{orders}-p{positions}"
     with mlflow.start_run("sessionbert", run_name="next_activity_model", tags={"asset": "next_activity_model"}):
         import mlflow as ml
 
