@@ -49,12 +49,17 @@ def activity_texts(sessions: pd.DataFrame) -> list[str]:
 
 
 def activity_pool(encoder: BertModel, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """Mean of the states of the activity tokens ([CLS], [SEP] and padding excluded)."""
+    """Unit-length mean of the states of the activity tokens ([CLS], [SEP] and padding excluded).
+
+    Unit length so that a user's vector (the mean of their sessions', in training and in the
+    warehouse alike) weighs every session the same: with raw means, sessions whose pooled state
+    happens to be long dominate it (dev data, seed 8: k-means ARI 0.944 raw, 0.984 unit, TF-IDF 0.981).
+    """
     hidden = encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
     end = last_activity_positions(input_ids, attention_mask)
     positions = torch.arange(input_ids.size(1), device=input_ids.device).expand_as(input_ids)
     activity = ((positions >= 1) & (positions <= end[:, None])).long() * attention_mask
-    return mean_pool(hidden, activity)
+    return F.normalize(mean_pool(hidden, activity), dim=-1)
 
 
 @dataclass
