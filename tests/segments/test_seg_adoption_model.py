@@ -88,3 +88,16 @@ def test_one_day_is_too_little_to_learn_and_the_back_off_still_fills_the_list():
     recs = backoff.recommend(one_day, users, DAYS[0], k=2)
     n_unused = {u: len(set(one_day.usage["service"]) - set(g["service"])) for u, g in one_day.usage.groupby("user_id")}
     assert all(len(g) == min(2, n_unused[u]) for u, g in recs.groupby("user_id"))
+
+
+def test_knob_choice_takes_the_simplest_setting_within_one_standard_error_of_the_best():
+    from persona_dagster.segments.adoption_selection import paired_standard_error, simplest_within_one_se
+
+    simple = [1.0] * 40 + [0.0] * 60  # users 0-39 hit: 0.40
+    lucky = [0.0] * 10 + [1.0] * 44 + [0.0] * 46  # users 10-53: 0.44, +14 -10 users, inside the noise of 100
+    clear = [1.0] * 80 + [0.0] * 20  # users 0-79: 0.80, a real gain
+    chosen, se = simplest_within_one_se([simple, lucky])
+    assert chosen == 0 and se[0] == pytest.approx(paired_standard_error(lucky, simple)) and se[1] == 0.0
+    assert simplest_within_one_se([simple, lucky, clear])[0] == 2
+    assert simplest_within_one_se([lucky, lucky])[0] == 0  # a tie goes to the simpler
+    assert paired_standard_error([1.0], [0.0]) == 0.0
