@@ -38,7 +38,7 @@ def test_session_vectors_have_unit_length_so_users_weigh_sessions_equally(stage)
 def test_the_stage_lowers_its_loss_and_users_of_one_task_embed_closer(stage):
     sessions, tok, result = stage
     assert result.users == sessions["user_id"].nunique()
-    first, last = np.mean([l for _, l in result.loss_curve[:5]]), np.mean([l for _, l in result.loss_curve[-5:]])
+    first, last = np.mean([v for _, v in result.loss_curve[:5]]), np.mean([v for _, v in result.loss_curve[-5:]])
     assert last < first
     vectors = embed_activities(load_encoder(result.model_dir, device="cpu"), tok, activity_texts(sessions))
     users = user_embeddings(sessions, Embeddings(list(sessions["session_key"]), vectors))
