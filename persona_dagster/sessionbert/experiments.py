@@ -15,8 +15,7 @@ from persona_dagster.sessionbert.evaluate import HEADLINE_METRIC, evaluate_predi
 from persona_dagster.evaluation.intervals import paired_statistic_intervals
 from persona_dagster.sessionbert.examples import TASK_TARGETS, next_activity_examples, split_by_time, require_examples
 from persona_dagster.sessionbert.finetune import MULTI_TASK, finetune_next_activity, predict_next_activity
-from persona_dagster.sessionbert.labels import LabelVocab
-from persona_dagster.sessionbert.markov_prior import NgramPrior, PriorOrder
+from persona_dagster.sessionbert.markov_prior import NgramPrior, PriorOrder, transition_vocabs
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.pretrain import PretrainResult, pretrain_mlm
 from persona_dagster.sessionbert.sessions import session_texts
@@ -78,7 +77,7 @@ def choose_prior_order(train_examples: pd.DataFrame, cfg: ExperimentConfig) -> t
     if fit.empty or valid.empty:
         return replace(cfg, prior_order=cfg.prior_orders[0]), {"prior_order_search": [], "baseline_search": [],
                                                                "strongest_baseline": "markov"}
-    vocabs = {t: LabelVocab.build(fit[TASK_TARGETS[t]]) for t in MULTI_TASK}
+    vocabs = transition_vocabs(list(fit["history"]), list(fit["next_page"]), MULTI_TASK)
     orders = []
     for order in cfg.prior_orders:
         ngram = NgramPrior.fit(list(fit["history"]), list(fit["next_page"]), vocabs, order)
@@ -177,7 +176,7 @@ def baseline_predictions(train_examples: pd.DataFrame, test_examples: pd.DataFra
     models = {"popularity": PopularityBaseline(), **{n: MarkovBaseline(o) for n, o in MARKOV_BASELINES.items()}}
     out = {name: model.fit(train_examples).predict(test_examples) for name, model in models.items()}
     if prior_order is not None:
-        vocabs = {t: LabelVocab.build(train_examples[TASK_TARGETS[t]]) for t in MULTI_TASK}
+        vocabs = transition_vocabs(list(train_examples["history"]), list(train_examples["next_page"]), MULTI_TASK)
         ngram = NgramPrior.fit(list(train_examples["history"]), list(train_examples["next_page"]), vocabs, prior_order)
         out[NGRAM_PRIOR] = ngram.predict(list(test_examples["history"]))
     return out

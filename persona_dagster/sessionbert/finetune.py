@@ -18,8 +18,7 @@ from persona_dagster.sessionbert.device import module_device
 from persona_dagster.sessionbert.encoding import encode_sessions
 from persona_dagster.sessionbert.examples import TASK_TARGETS, every_position
 from persona_dagster.sessionbert.inference import map_batches
-from persona_dagster.sessionbert.labels import LabelVocab
-from persona_dagster.sessionbert.markov_prior import NgramPrior, PriorOrder
+from persona_dagster.sessionbert.markov_prior import NgramPrior, PriorOrder, transition_vocabs
 from persona_dagster.sessionbert.next_activity import NextActivityModel
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.training import OnLog, TrainConfig, TrainResult, train_loop
@@ -68,7 +67,7 @@ def finetune_next_activity(
     sessions = examples
     if positions != 1:
         examples = every_position(sessions, positions)
-    vocabs = {t: LabelVocab.build(examples[TASK_TARGETS[t]], min_count=min_label_count) for t in tasks}
+    vocabs = transition_vocabs(list(sessions["history"]), list(sessions["next_page"]), tasks, min_label_count)
     # A head whose only label is OTHER has nothing to predict (top-k would come back empty).
     for task, vocab in vocabs.items():
         if len(vocab) < 2:

@@ -169,3 +169,18 @@ def test_checkpoints_with_the_older_first_order_table_still_load_and_predict(toy
     markov = MarkovBaseline().fit(train).predict(test)
     agree = sum(a == b for a, b in zip(predict_next_activity(loaded, tokenizer, texts)["page"], markov["page"]))
     assert agree / len(texts) > 0.9
+
+
+def test_label_vocabulary_holds_every_page_that_follows_another_not_only_session_ends():
+    from persona_dagster.sessionbert.markov_prior import transition_vocabs
+
+    # "db;query" only ever happens mid-session: a vocabulary of the targets (session ends) misses it,
+    # and then neither the heads nor the prior could ever predict it where a Markov chain would.
+    histories = [["ecs;list", "db;query"], ["ecs;list", "db;query", "ecs;list"], ["oss;home"]]
+    targets = ["oss;upload", "oss;upload", "ecs;list"]
+    vocabs = transition_vocabs(histories, targets, ("service", "page"))
+    assert set(vocabs["page"].labels[1:]) == {"db;query", "ecs;list", "oss;upload"}
+    assert "oss;home" not in vocabs["page"].labels  # a first activity follows nothing
+    assert set(vocabs["service"].labels[1:]) == {"db", "ecs", "oss"}
+    prior = NgramPrior.fit(histories, targets, vocabs, 1)
+    assert prior.predict([["ecs;list"]])["page"] == ["db;query"]
