@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=2, help="samples per judged cluster")
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--prompt-tokens", type=int, default=256)
+    parser.add_argument("--teacher-in-group", action="store_true", help="DPO groups: K-1 samples + the SFT teacher")
     parser.add_argument("--print-only", action="store_true", help="print the data directory's last report, run nothing")
     args = parser.parse_args()
 
@@ -49,7 +50,8 @@ def main() -> None:
     budget = {"max_users": args.users, "heldout_users": args.heldout, "max_tasks": args.tasks,
               "eval_max_tasks": args.eval_tasks, "max_prompt_tokens": args.prompt_tokens,
               "sft_epochs": args.sft_epochs, "candidates": args.candidates, "dpo_rounds": args.rounds,
-              "max_new_tokens": args.new_tokens, "eval_samples": args.samples}
+              "max_new_tokens": args.new_tokens, "eval_samples": args.samples,
+              "dpo_teacher_in_group": args.teacher_in_group}
     names = ("persona_policy", "persona_induction_evaluation")
     walls = {}
     for name in names if not args.print_only else ():

@@ -46,6 +46,10 @@ class GroupwiseParams:
     sampling: SamplingParams = field(default_factory=lambda: SamplingParams(k=16))
     bf16: bool = False
     seed: int = 0
+    # The group holds K-1 samples and the SFT teacher's persona, ranked together by the score (as
+    # PRO, Song et al. 2023, ranks human answers among samples): the ranking then also says how far
+    # the policy's own samples are from the text it was taught, not only which of them is best.
+    teacher_in_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,13 +130,19 @@ def train_groupwise_dpo(
 ) -> list[RoundResult]:
     """Train the policy in place; each round's reference is the policy frozen at the round's start
     (a LoRA policy: the frozen backbone with a frozen copy of the adapter)."""
+    if params.teacher_in_group and params.sampling.k < 2:
+        raise ValueError(f"a group with the teacher needs K >= 2 (one sample at least), got K={params.sampling.k}")
     results = []
     for r in range(params.rounds):
-        sampling = replace(params.sampling, seed=params.sampling.seed + _ROUND_SEED_STRIDE * (r + 1))
+        k = params.sampling.k - 1 if params.teacher_in_group else params.sampling.k
+        sampling = replace(params.sampling, k=k, seed=params.sampling.seed + _ROUND_SEED_STRIDE * (r + 1))
         samples, scores = sampled_quality(policy, tokenizer, tasks, scorer, sampling)
+        mean_quality = float(np.mean(scores))  # of the policy's own samples
+        if params.teacher_in_group:
+            samples = [[*cs, t.teacher.text] for t, cs in zip(tasks, samples, strict=True)]
+            scores = [[*ss, t.score(scorer, t.teacher.text).final] for t, ss in zip(tasks, scores, strict=True)]
         groups = [(t, ranked_group(cs, ss)) for t, cs, ss in zip(tasks, samples, scores, strict=True)]
         rows = [{"prompt": t.prompt, "completions": g[0], "scores": g[1]} for t, g in groups if g is not None]
-        mean_quality = float(np.mean(scores))
         if not rows:
             results.append(RoundResult(r, mean_quality, 0, [], float("nan")))
             continue

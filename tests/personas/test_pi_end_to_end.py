@@ -90,3 +90,31 @@ def test_sampling_is_seeded(toy_run) -> None:
     first = sample_completions(policy, tokenizer, [t.prompt for t in tasks], params)
     assert first == sample_completions(policy, tokenizer, [t.prompt for t in tasks], params)
     assert first != sample_completions(policy, tokenizer, [t.prompt for t in tasks], SamplingParams(k=4, seed=8))
+
+
+def test_teacher_in_group_ranks_the_sft_teacher_among_k_minus_1_samples(toy_run, monkeypatch) -> None:
+    import persona_dagster.personas.groupwise_dpo as groupwise
+
+    seen = []
+
+    class Recording(groupwise.GroupwiseDPOTrainer):
+        def __init__(self, *args, train_dataset=None, **kwargs):
+            seen.extend(train_dataset.to_list())
+            super().__init__(*args, train_dataset=train_dataset, **kwargs)
+
+    monkeypatch.setattr(groupwise, "GroupwiseDPOTrainer", Recording)
+    tasks, tokenizer = toy_run["tasks"][:4], toy_run["tokenizer"]
+    scorer = PersonaScorer(memories_from_segments(toy_segments(n_users=12, seed=0)))
+    policy = build_policy(tokenizer, "tiny", seed=1)  # untrained: its samples score below the teacher
+    params = GroupwiseParams(rounds=1, epochs_per_round=1, sampling=SamplingParams(k=3, max_new_tokens=24),
+                             teacher_in_group=True)
+    (result,) = train_groupwise_dpo(policy, tokenizer, tasks, scorer, params)
+    assert result.n_groups == len(seen) == len(tasks)
+    by_prompt = {t.prompt: t for t in tasks}
+    for row in seen:
+        task = by_prompt[row["prompt"]]
+        assert task.teacher.text in row["completions"] and len(row["completions"]) <= 3
+        assert row["scores"] == sorted(row["scores"], reverse=True)
+    with pytest.raises(ValueError, match="K >= 2"):
+        train_groupwise_dpo(policy, tokenizer, tasks, scorer,
+                            GroupwiseParams(rounds=1, sampling=SamplingParams(k=1), teacher_in_group=True))

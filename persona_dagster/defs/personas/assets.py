@@ -101,7 +101,8 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
             pi0 = publish(save_policy(policy, setup.tokenizer, Path(tmp) / "pi0"), paths.models, "persona_policy_pi0")
         params = GroupwiseParams(rounds=config.dpo_rounds, beta=config.dpo_beta, optimizer=config.dpo_optimizer,
                                  learning_rate=config.dpo_learning_rate, epochs_per_round=config.dpo_epochs,
-                                 sampling=sampling_of(config, config.candidates, config.seed), seed=config.seed)
+                                 sampling=sampling_of(config, config.candidates, config.seed), seed=config.seed,
+                                 teacher_in_group=config.dpo_teacher_in_group)
         rounds = train_groupwise_dpo(policy, setup.tokenizer, setup.tasks, setup.scorer, params)
         step = 0
         for r in rounds:

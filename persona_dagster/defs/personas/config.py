@@ -31,6 +31,7 @@ class PersonaPolicyConfig(dg.Config):
     dpo_learning_rate: float = 2e-4
     dpo_beta: float = 0.1
     dpo_epochs: int = 1
+    dpo_teacher_in_group: bool = False  # K-1 samples + the SFT teacher's persona per group
     max_new_tokens: int = 64
     temperature: float = 0.8
     top_k: int = 50
