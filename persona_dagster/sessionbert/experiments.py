@@ -50,6 +50,7 @@ class ExperimentConfig:
     # Fine-tuning positions per session: None = every position, 1 = the session end only (finetune_next_activity).
     finetune_positions: int | None = None
     prior_ablation: bool = True  # also fine-tune without the prior (row sessionbert_without_markov_prior)
+    task_ablation: bool = True  # also fine-tune one head alone per task (rows sessionbert_{task}_only)
 
 
 def _validation_score(metrics: dict[str, Any]) -> float:
@@ -245,7 +246,8 @@ def compare_models(
     cfg, choices = choose_prior_order(train_examples, cfg)
     cfg, search = choose_finetune_lr(train_sessions, train_examples, work_dir / "session" / "valid", cfg)
     models: dict[str, Any] = {}
-    variants = {"sessionbert": MULTI_TASK, "sessionbert_service_only": ("service",), "sessionbert_page_only": ("page",)}
+    variants = {"sessionbert": MULTI_TASK,
+                **({f"sessionbert_{t}_only": (t,) for t in MULTI_TASK} if cfg.task_ablation else {})}
     for name, tasks in variants.items():
         out = work_dir / "session" / name
         run = finetune_stage(train_examples, test_examples, tokenizer, pre.model_dir, out, cfg, tasks)

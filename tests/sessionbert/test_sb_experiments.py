@@ -88,3 +88,11 @@ def test_without_the_prior_ablation_the_row_is_left_out_and_nothing_else_changes
     assert "sessionbert_without_markov_prior" not in report["models"]
     assert {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert"} == set(report["models"])
     assert all("sessionbert_without_markov_prior" not in by_task for by_task in report["intervals"].values())
+
+
+def test_without_the_task_ablation_only_the_multi_task_model_is_fine_tuned(tmp_path):
+    train, test = split_by_time(toy_sessions(120, seed=5), quantile=0.75)
+    config = dataclasses.replace(FAST, prior_ablation=False, task_ablation=False)
+    report = compare_models(train, test, tmp_path, config)
+    assert {"sessionbert", "generic_bert"} == set(report["models"])
+    assert set(report["models"]["sessionbert"]["metrics"]) == {"service", "page"}

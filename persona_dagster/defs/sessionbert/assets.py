@@ -266,7 +266,7 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
     sessions = _sessions(warehouse, config.max_sessions)
     train, test = split_by_time(sessions, quantile=1 - config.test_fraction)
     base = ExperimentConfig(preset=config.preset, max_len=128, finetune_positions=config.finetune_positions,
-                            prior_ablation=config.prior_ablation)
+                            prior_ablation=config.prior_ablation, task_ablation=config.task_ablation)
     base = dataclasses.replace(
         base,
         pretrain=dataclasses.replace(base.pretrain, epochs=config.epochs, cpu_threads=config.cpu_threads),

@@ -52,6 +52,7 @@ class EvaluationConfig(dg.Config):
     ablation_preset: str = "tiny"
     finetune_positions: int | None = None  # as NextActivityTrainingConfig's
     prior_ablation: bool = True  # the row without the n-gram prior (one more fine-tuning)
+    task_ablation: bool = True  # the single-task rows (one more fine-tuning per task)
     cpu_threads: int | None = DEFAULT_CPU_THREADS
 
 
