@@ -10,9 +10,9 @@ weighted F1 of SessionBERT and the count baselines with 95% paired-bootstrap int
 --positions runs the comparison once per fine-tuning setting (1 = session ends only, all = every position);
 compare settings on a development dataset (another seed), not on the data whose test figures you report.
 
---grid also fine-tunes SessionBERT on the validation split at every (prior order, lr) pair, which the
-asset does not do (it picks the order from the count models' validation scores, for free): a check
-that the cheap choice agrees with the expensive one. Test is never used for any choice here.
+--grid also fine-tunes SessionBERT on the validation split at every (longest prior order, lr) pair,
+which the asset does not do (it mixes orders 1..3 with weights fitted on the training transitions):
+a check of that fixed longest order. Test is never used for any choice here.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def compare(sessions, train, test, cfg: ExperimentConfig, work: Path, ablation: 
         chosen = dataclasses.replace(cfg.finetune, lr=result["validation"]["chosen_finetune_lr"])
         length_ablation(small_train, small_test, work / "ablation",
                         dataclasses.replace(cfg, preset=DEMO["ablation_preset"], finetune=chosen,
-                                            prior_order=result["validation"]["chosen_prior_order"]),
+                                            prior_order=result["prior"]["order"]),
                         lengths=DEMO["ablation_lengths"])
     total, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
     print(f"sessions {len(sessions)} (train {len(train)}, test {len(test)}); "

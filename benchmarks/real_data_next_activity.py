@@ -72,7 +72,7 @@ def evaluate(name: str, args: argparse.Namespace) -> dict:
         "dataset": {"name": name, "sessions": len(sessions), "train_sessions": len(train), "test_sessions": len(test),
                     "split": how, **({"msnbc_users": args.msnbc_users} if name == "msnbc" else {})},
         "headline_metric": result["headline_metric"], "comparison": _comparison_rows(result),
-        "validation": result["validation"], "intervals": result["intervals"],
+        "validation": result["validation"], "prior": result["prior"], "intervals": result["intervals"],
         "n_train_examples": result["n_train_examples"], "n_test_examples": result["n_test_examples"],
         "config": {"epochs": args.epochs, "preset": args.preset, "max_sessions": args.max_sessions, "max_len": 128,
                    "finetune_positions": args.positions},

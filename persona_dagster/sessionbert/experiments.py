@@ -15,7 +15,7 @@ from persona_dagster.sessionbert.evaluate import HEADLINE_METRIC, evaluate_predi
 from persona_dagster.evaluation.intervals import paired_statistic_intervals
 from persona_dagster.sessionbert.examples import TASK_TARGETS, next_activity_examples, split_by_time, require_examples
 from persona_dagster.sessionbert.finetune import MULTI_TASK, finetune_next_activity, predict_next_activity
-from persona_dagster.sessionbert.markov_prior import NgramPrior, PriorOrder, transition_vocabs
+from persona_dagster.sessionbert.markov_prior import DEFAULT_ORDER, NgramPrior, PriorOrder, transition_vocabs
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.pretrain import PretrainResult, pretrain_mlm
 from persona_dagster.sessionbert.sessions import session_texts
@@ -25,7 +25,7 @@ from persona_dagster.sessionbert.training import TrainConfig
 ABLATION_LENGTHS = (64, 128, 512)
 # The count baselines beside SessionBERT: name -> Markov order (backed off to shorter contexts, then popular).
 MARKOV_BASELINES = {"markov": 1, "markov2": 2}
-NGRAM_PRIOR = "ngram_prior"  # the prior alone, at the order validation chose
+NGRAM_PRIOR = "ngram_prior"  # the prior alone: the fitted mixture of orders the heads correct
 
 
 @dataclass
@@ -42,10 +42,9 @@ class ExperimentConfig:
     # Fine-tuning learning rates validation chooses among (the last valid_fraction of training sessions).
     finetune_lrs: tuple[float, ...] = (1e-4, 5e-4)
     markov_prior: bool = True  # heads correct n-gram transition log-probabilities (markov_prior.NgramPrior)
-    # Orders of that prior validation chooses among (per head, by the count model's own validation score
-    # for that head), and the one used: an int for every head, or {head: order}.
-    prior_orders: tuple[int, ...] = (1, 2)
-    prior_order: PriorOrder = 1
+    # The prior's longest context: orders 1..prior_order are mixed with weights fitted on the training
+    # transitions (NgramPrior.fit_order_weights); an int for every head, or {head: order}.
+    prior_order: PriorOrder = DEFAULT_ORDER
     valid_fraction: float = 0.15
     # Fine-tuning positions per session: None = every position, 1 = the session end only (finetune_next_activity).
     finetune_positions: int | None = None
@@ -64,34 +63,43 @@ def _task_scores(predictions: dict[str, list[str]], examples: pd.DataFrame) -> d
             "valid_score": _validation_score(metrics)}
 
 
-def choose_prior_order(train_examples: pd.DataFrame, cfg: ExperimentConfig) -> tuple[ExperimentConfig, dict[str, Any]]:
-    """(cfg with, per head, the prior order whose count model scores best on validation, the rows), and the
-    strongest baseline.
+def fit_prior(examples: pd.DataFrame, order: PriorOrder) -> NgramPrior:
+    """The n-gram prior the heads correct, counted on these examples' sessions, its orders' weights fitted on them."""
+    vocabs = transition_vocabs(list(examples["history"]), list(examples["next_page"]), MULTI_TASK)
+    return NgramPrior.fit(list(examples["history"]), list(examples["next_page"]), vocabs, order)
 
-    Costs no training: the interpolated n-gram the heads would correct is fitted on the earlier
-    training examples and scored on the later ones (the split choose_finetune_lr uses); ties go to
-    the lower order. Each head gets its own order: one shared order follows the head that gains
-    most and hands the other a prior that is worse for it (eshop: page 0.062 -> 0.081 at order 2,
-    service 0.694 -> 0.692). The count baselines are scored the same way, naming the strongest one.
+
+def prior_validation(train_examples: pd.DataFrame, cfg: ExperimentConfig) -> dict[str, Any]:
+    """Validation rows of the prior (each order alone and the fitted mixture) and of the count baselines,
+    naming the strongest baseline.
+
+    Costs no training: count models fitted on the earlier training examples, scored on the later ones
+    (the split choose_finetune_lr uses). Nothing is chosen from the order rows: the mixture's weights
+    are fitted on the training transitions (a few hundred validation session ends chose the wrong
+    order on two of three development logs); the rows show how the mixture stands to each order.
     """
     fit, valid = split_by_time(train_examples, quantile=1 - cfg.valid_fraction)  # validation_split's examples
     if fit.empty or valid.empty:
-        return replace(cfg, prior_order=cfg.prior_orders[0]), {"prior_order_search": [], "baseline_search": [],
-                                                               "strongest_baseline": "markov"}
-    vocabs = transition_vocabs(list(fit["history"]), list(fit["next_page"]), MULTI_TASK)
-    orders = []
-    for order in cfg.prior_orders:
-        ngram = NgramPrior.fit(list(fit["history"]), list(fit["next_page"]), vocabs, order)
-        orders.append({"prior_order": order, "valid_examples": len(valid),
-                       **_task_scores(ngram.predict(list(valid["history"])), valid)})
+        return {"prior_order_search": [], "baseline_search": [], "strongest_baseline": "markov"}
+    histories, targets = list(fit["history"]), list(fit["next_page"])
+    vocabs = transition_vocabs(histories, targets, MULTI_TASK)
+    mixture = NgramPrior.fit(histories, targets, vocabs, cfg.prior_order)
+    rows = []
+    for order in range(1, mixture.order + 1):
+        alone = NgramPrior.fit(histories, targets, vocabs, order, mixture=False)
+        rows.append({"prior_order": order, "valid_examples": len(valid),
+                     **_task_scores(alone.predict(list(valid["history"])), valid)})
+    rows.append({"prior_order": "mixture", "weights": _weights(mixture), "valid_examples": len(valid),
+                 **_task_scores(mixture.predict(list(valid["history"])), valid)})
     baselines = [{"baseline": name, "valid_examples": len(valid),
                   **_task_scores(MarkovBaseline(order).fit(fit).predict(valid), valid)}
                  for name, order in MARKOV_BASELINES.items()]
-    # max() keeps the first of equal scores: the lowest order, as prior_orders is ascending.
-    best = {t: max(orders, key=lambda r: r[f"valid_{t}_{HEADLINE_METRIC}"])["prior_order"] for t in MULTI_TASK}
-    return replace(cfg, prior_order=best), {
-        "prior_order_search": orders, "baseline_search": baselines,
-        "strongest_baseline": max(baselines, key=lambda r: r["valid_score"])["baseline"]}
+    return {"prior_order_search": rows, "baseline_search": baselines,
+            "strongest_baseline": max(baselines, key=lambda r: r["valid_score"])["baseline"]}
+
+
+def _weights(prior: NgramPrior) -> dict[str, list[float]] | None:
+    return None if prior.weights is None else {t: [round(float(x), 4) for x in w] for t, w in prior.weights.items()}
 
 
 def validation_split(train_sessions: pd.DataFrame, train_examples: pd.DataFrame,
@@ -168,18 +176,16 @@ def finetune_stage(
 
 
 def baseline_predictions(train_examples: pd.DataFrame, test_examples: pd.DataFrame,
-                         prior_order: int | None = None) -> dict[str, dict[str, list[str]]]:
+                         prior: NgramPrior | None = None) -> dict[str, dict[str, list[str]]]:
     """Popularity and the Markov baselines (MARKOV_BASELINES), fitted on train_examples, predicting the same test examples.
 
-    With prior_order, also "ngram_prior": the interpolated n-gram the heads correct, alone (what the
-    encoder adds is SessionBERT minus this row).
+    With prior (fit_prior on train_examples), also "ngram_prior": the n-gram the heads correct,
+    alone (what the encoder adds is SessionBERT minus this row).
     """
     models = {"popularity": PopularityBaseline(), **{n: MarkovBaseline(o) for n, o in MARKOV_BASELINES.items()}}
     out = {name: model.fit(train_examples).predict(test_examples) for name, model in models.items()}
-    if prior_order is not None:
-        vocabs = transition_vocabs(list(train_examples["history"]), list(train_examples["next_page"]), MULTI_TASK)
-        ngram = NgramPrior.fit(list(train_examples["history"]), list(train_examples["next_page"]), vocabs, prior_order)
-        out[NGRAM_PRIOR] = ngram.predict(list(test_examples["history"]))
+    if prior is not None:
+        out[NGRAM_PRIOR] = prior.predict(list(test_examples["history"]))
     return out
 
 
@@ -243,7 +249,7 @@ def compare_models(
     work_dir = Path(work_dir)
     train_examples, test_examples = split_examples(train_sessions, test_sessions)
     tokenizer, pre = pretrain_stage(train_sessions, work_dir / "session", cfg)
-    cfg, choices = choose_prior_order(train_examples, cfg)
+    choices = prior_validation(train_examples, cfg)
     cfg, search = choose_finetune_lr(train_sessions, train_examples, work_dir / "session" / "valid", cfg)
     models: dict[str, Any] = {}
     variants = {"sessionbert": MULTI_TASK,
@@ -260,15 +266,18 @@ def compare_models(
         models["sessionbert_without_markov_prior"] = run | _pretrain_facts(pre, tokenizer, plain)
     generic = replace(cfg, tokenizer_kind="generic")
     models["generic_bert"] = run_next_activity_experiment(train_sessions, test_sessions, work_dir / "generic", generic)
-    baselines = baseline_predictions(train_examples, test_examples, cfg.prior_order)
+    prior = fit_prior(train_examples, cfg.prior_order)
+    baselines = baseline_predictions(train_examples, test_examples, prior)
     headline = {"sessionbert": models["sessionbert"]["predictions"],
                 **{name: baselines[name] for name in [*MARKOV_BASELINES, NGRAM_PRIOR]},
                 **{name: models[name]["predictions"] for name in ["sessionbert_without_markov_prior"] if name in models},
                 "generic_bert": models["generic_bert"]["predictions"]}
     return {
         "headline_metric": HEADLINE_METRIC,
-        "validation": {"chosen_finetune_lr": cfg.finetune.lr, "search": search, "chosen_prior_order": cfg.prior_order,
-                       **choices},
+        "validation": {"chosen_finetune_lr": cfg.finetune.lr, "search": search, **choices},
+        "prior": {"order": cfg.prior_order, "weights": _weights(prior),
+                  "note": "log P = log_softmax(sum_k w_k log P_k) over orders 1..order, weights by maximum "
+                          "likelihood on every training transition, each with its own session left out"},
         "intervals": f1_intervals(test_examples, headline),
         "n_train_examples": len(train_examples),
         "n_test_examples": len(test_examples),

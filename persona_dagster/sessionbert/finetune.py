@@ -18,7 +18,7 @@ from persona_dagster.sessionbert.device import module_device
 from persona_dagster.sessionbert.encoding import encode_sessions
 from persona_dagster.sessionbert.examples import TASK_TARGETS, every_position
 from persona_dagster.sessionbert.inference import map_batches
-from persona_dagster.sessionbert.markov_prior import NgramPrior, PriorOrder, transition_vocabs
+from persona_dagster.sessionbert.markov_prior import DEFAULT_ORDER, NgramPrior, PriorOrder, transition_vocabs
 from persona_dagster.sessionbert.next_activity import NextActivityModel
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.training import OnLog, TrainConfig, TrainResult, train_loop
@@ -46,14 +46,15 @@ def finetune_next_activity(
     preset: str = "small",
     on_log: OnLog | None = None,
     markov_prior: bool = True,
-    prior_order: PriorOrder = 1,
+    prior_order: PriorOrder = DEFAULT_ORDER,
     positions: int | None = None,
 ) -> FinetuneResult:
     """Train heads (and the encoder) on examples from next_activity_examples; loss = weighted sum over tasks.
 
     encoder_dir: a pretrained MLM directory; None trains the preset from scratch (the no-pretraining ablation).
     markov_prior: heads learn a correction to n-gram transition log-probabilities over the last
-    prior_order activities, one order or one per head (markov_prior.NgramPrior, counted on these examples).
+    prior_order activities, one order or one per head (markov_prior.NgramPrior, counted on these
+    examples, its orders' mixture weights fitted on them).
     positions: train on the last `positions` positions of each example's session, None = every position
     (examples.every_position); 1 = the session end only. The prior is counted once per session either way.
     Why every position by default: on session ends only (one transition per session, 37 steps of
@@ -85,11 +86,18 @@ def finetune_next_activity(
         encoder = BertForMaskedLM.from_pretrained(str(encoder_dir), local_files_only=True).bert
     ngram, prior = None, None
     if markov_prior:
-        ngram = NgramPrior.fit(list(sessions["history"]), list(sessions["next_page"]), vocabs, prior_order)
+        # On every position the examples are exactly the transitions the mixture's weights are fitted on:
+        # their per-order estimates are computed once, for both.
+        every = positions is None
+        ngram = NgramPrior.fit(list(sessions["history"]), list(sessions["next_page"]), vocabs, prior_order,
+                               mixture=not every)
         own = list(examples["session"]) if positions != 1 else [[*h, t] for h, t in
                                                                 zip(examples["history"], examples["next_page"])]
         # Each example's own session is taken out of the counts it sees: the prior as for an unseen session.
-        prior = ngram.log_probs(list(examples["history"]), own_sessions=own)
+        per_order = ngram.order_log_probs(list(examples["history"]), own_sessions=own)
+        if every:
+            ngram.fit_weights_on(per_order, targets)
+        prior = ngram.mix_log_probs(per_order)
     model = NextActivityModel(encoder, vocabs, pooling, max_len=cfg.max_len, ngram=ngram)
 
     def step_loss(m: torch.nn.Module, batch: list[int], generator: torch.Generator) -> tuple[torch.Tensor, int]:

@@ -29,13 +29,12 @@ def test_compare_models_scores_everything_on_one_test_set(tmp_path):
     search = report["validation"]["search"]
     assert {r["lr"] for r in search} == set(FAST.finetune_lrs)
     assert report["validation"]["chosen_finetune_lr"] == max(search, key=lambda r: r["valid_score"])["lr"]
-    # So did the prior's order, from the count models' validation scores.
+    # The prior mixes orders 1..prior_order with fitted weights; validation shows each order alone beside it.
     orders = report["validation"]["prior_order_search"]
-    assert [r["prior_order"] for r in orders] == list(FAST.prior_orders)
-    # One order per head: the lowest of those its own head scores best with.
-    for task, order in report["validation"]["chosen_prior_order"].items():
-        best = max(r[f"valid_{task}_weighted_f1"] for r in orders)
-        assert order == min(r["prior_order"] for r in orders if r[f"valid_{task}_weighted_f1"] == best)
+    assert [r["prior_order"] for r in orders] == [*range(1, FAST.prior_order + 1), "mixture"]
+    assert report["prior"]["order"] == FAST.prior_order
+    assert {t: len(w) for t, w in report["prior"]["weights"].items()} == {"service": FAST.prior_order,
+                                                                          "page": FAST.prior_order}
     assert report["validation"]["strongest_baseline"] in {"markov", "markov2"}
     assert set(report["baselines"]) == {"popularity", "markov", "markov2", "ngram_prior"}
     for task in ("service", "page"):

@@ -1,4 +1,5 @@
-"""The transition prior: n-gram back-off and smoothing, an untrained model predicts what the count model does, round trips."""
+"""The transition prior: n-gram back-off and smoothing, the fitted mixture of orders, an untrained model predicts what the
+count model does, round trips."""
 
 import json
 
@@ -11,8 +12,11 @@ from persona_dagster.sessionbert.baselines import MarkovBaseline
 from persona_dagster.sessionbert.examples import next_activity_examples, split_by_time
 from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity, predict_topk
 from persona_dagster.sessionbert.labels import LabelVocab
-from persona_dagster.sessionbert.markov_prior import PRIOR_FILE, SMOOTHING, NgramPrior, transition_log_priors
+from persona_dagster.sessionbert.markov_prior import (
+    PRIOR_FILE, SMOOTHING, NgramPrior, transition_log_priors, transition_vocabs,
+)
 from persona_dagster.sessionbert.next_activity import HEADS_FILE, NextActivityModel
+from persona_dagster.sessionbert.sessions import service_of
 from persona_dagster.sessionbert.tokenizer import train_tokenizer
 from persona_dagster.sessionbert.toy import toy_sessions
 from persona_dagster.sessionbert.training import TrainConfig
@@ -28,8 +32,8 @@ def _p(prior: NgramPrior, history: list[str], task: str = "page") -> dict[str, f
 
 
 def test_ngram_probabilities_sum_to_one_and_back_off():
-    first, second = (NgramPrior.fit(HISTORIES, TARGETS, VOCABS, order) for order in (1, 2))
-    for prior in (first, second):
+    first, second = (NgramPrior.fit(HISTORIES, TARGETS, VOCABS, order, mixture=False) for order in (1, 2))
+    for prior in (first, second, NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2)):
         for history in [*HISTORIES, ["x;9"], ["x;9", "b;1"], ["never;seen", "again;no"]]:
             for task, p in prior.probabilities(history).items():
                 assert p.sum() == pytest.approx(1.0) and (p > 0).all(), (history, task)
@@ -47,12 +51,12 @@ def test_ngram_probabilities_sum_to_one_and_back_off():
 
 
 def test_a_training_example_does_not_see_its_own_session_in_the_prior():
-    prior = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2)
+    prior = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2, mixture=False)
     # (c;1, b;1) occurs only in the second session: left out, that example sees the first-order prior
     # of b;1 counted without its own transitions (c;1 -> b;1 -> a;2).
     own = prior.probabilities(["c;1", "b;1"], own_session=["c;1", "b;1", "a;2"])["page"]
     without = NgramPrior.fit([h for i, h in enumerate(HISTORIES) if i != 1],
-                             [t for i, t in enumerate(TARGETS) if i != 1], VOCABS, 2)
+                             [t for i, t in enumerate(TARGETS) if i != 1], VOCABS, 2, mixture=False)
     assert own == pytest.approx(without.probabilities(["c;1", "b;1"])["page"])
     log_probs = prior.log_probs(HISTORIES, own_sessions=[[*h, t] for h, t in zip(HISTORIES, TARGETS)])["page"]
     assert log_probs.shape == (4, len(VOCABS["page"])) and log_probs.dtype == torch.float32
@@ -60,8 +64,8 @@ def test_a_training_example_does_not_see_its_own_session_in_the_prior():
 
 
 def test_each_head_reads_the_context_of_its_own_order_and_the_orders_round_trip():
-    mixed = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, {"page": 2, "service": 1})
-    first, second = (NgramPrior.fit(HISTORIES, TARGETS, VOCABS, o) for o in (1, 2))
+    mixed = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, {"page": 2, "service": 1}, mixture=False)
+    first, second = (NgramPrior.fit(HISTORIES, TARGETS, VOCABS, o, mixture=False) for o in (1, 2))
     assert mixed.orders == {"page": 2, "service": 1} and mixed.order == 2
     for history in (["c;1", "b;1"], ["a;1", "b;1"], ["b;1"], ["zz;9"]):
         assert mixed.probabilities(history)["page"] == pytest.approx(second.probabilities(history)["page"])
@@ -75,9 +79,9 @@ def test_each_head_reads_the_context_of_its_own_order_and_the_orders_round_trip(
 
 
 def test_an_earlier_position_does_not_see_its_session_either():
-    prior = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2)
+    prior = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2, mixture=False)
     without = NgramPrior.fit([h for i, h in enumerate(HISTORIES) if i != 1],
-                             [t for i, t in enumerate(TARGETS) if i != 1], VOCABS, 2)
+                             [t for i, t in enumerate(TARGETS) if i != 1], VOCABS, 2, mixture=False)
     session = [*HISTORIES[1], TARGETS[1]]
     for cut in range(1, len(session)):
         own = prior.probabilities(session[:cut], own_session=session)
@@ -92,13 +96,58 @@ def test_ngram_prior_round_trips_through_json(tmp_path):
     prior.save(tmp_path)
     loaded = NgramPrior.load(tmp_path)
     assert loaded.order == 2 and loaded.labels == prior.labels
+    assert {t: w.tolist() for t, w in loaded.weights.items()} == {t: w.tolist() for t, w in prior.weights.items()}
     for history in [*HISTORIES, ["x;9", "b;1"]]:
         for task in prior.tasks:
             assert np.array_equal(loaded.probabilities(history)[task], prior.probabilities(history)[task])
     data = json.loads((tmp_path / PRIOR_FILE).read_text())
+    # Saved before the mixture: no weights, the longest order alone.
+    unmixed = NgramPrior.from_json({k: v for k, v in data.items() if k != "weights"})
+    alone = NgramPrior.fit(HISTORIES, TARGETS, VOCABS, 2, mixture=False)
+    assert unmixed.weights is None
+    assert unmixed.probabilities(["a;1", "b;1"])["page"] == pytest.approx(alone.probabilities(["a;1", "b;1"])["page"])
     data["format"] = 99
     with pytest.raises(ValueError, match="format"):
         NgramPrior.from_json(data)
+
+
+def _held_out_log_likelihood(prior: NgramPrior, sessions: list[list[str]], task: str = "page") -> float:
+    """Mean log P of every transition, each scored with its own session left out (what the weights maximise)."""
+    total, n = 0.0, 0
+    for session in sessions:
+        for cut in range(1, len(session)):
+            p = prior.probabilities(session[:cut], own_session=session)[task]
+            label = session[cut] if task == "page" else service_of(session[cut])
+            total += float(np.log(p[prior.labels[task].index(label)]))
+            n += 1
+    return total / n
+
+
+def test_the_mixture_weights_the_order_whose_context_decides_the_next_activity():
+    # After x;1 the next page is b;1 or d;1 half the time each; the page before x;1 decides which.
+    sessions = [["a;1", "x;1", "b;1"], ["c;1", "x;1", "d;1"]] * 20 + [["a;1", "b;1"], ["c;1", "d;1"]] * 5
+    histories, targets = [s[:-1] for s in sessions], [s[-1] for s in sessions]
+    vocabs = transition_vocabs(histories, targets, ("service", "page"))
+    mixed = NgramPrior.fit(histories, targets, vocabs, 2)
+    w1, w2 = mixed.weights["page"]
+    assert w2 > w1 and w2 > 0.5
+    assert _p(mixed, ["a;1", "x;1"])["b;1"] > 0.8 > _p(NgramPrior.fit(histories, targets, vocabs, 1), ["a;1", "x;1"])["b;1"]
+    # Held out, the mixture is at least as likely as either order alone (each is a point of the mixture's search).
+    alone = {o: NgramPrior.fit(histories, targets, vocabs, o, mixture=False) for o in (1, 2)}
+    assert _held_out_log_likelihood(mixed, sessions) >= max(_held_out_log_likelihood(a, sessions) for a in alone.values())
+
+
+def test_on_generated_sessions_the_mixture_is_held_out_at_least_as_likely_as_any_order():
+    examples = next_activity_examples(toy_sessions(150, seed=3))
+    histories, targets = list(examples["history"]), list(examples["next_page"])
+    sessions = [[*h, t] for h, t in zip(histories, targets)]
+    vocabs = transition_vocabs(histories, targets, ("service", "page"))
+    mixed = NgramPrior.fit(histories, targets, vocabs, 3)
+    assert set(mixed.weights) == {"service", "page"} and all(len(w) == 3 for w in mixed.weights.values())
+    for task in ("service", "page"):
+        best_alone = max(_held_out_log_likelihood(NgramPrior.fit(histories, targets, vocabs, o, mixture=False),
+                                                  sessions, task) for o in (1, 2, 3))
+        assert _held_out_log_likelihood(mixed, sessions, task) >= best_alone - 1e-9
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +160,7 @@ def toy():
 def test_before_training_the_prior_makes_the_model_predict_like_markov(toy, tmp_path):
     train, test, tokenizer = toy
     # lr 0 leaves the zero-initialised heads at zero: the logits are the prior alone.
-    tuned = finetune_next_activity(train, tokenizer, tmp_path, None, ZERO_LR, preset="tiny")
+    tuned = finetune_next_activity(train, tokenizer, tmp_path, None, ZERO_LR, preset="tiny", prior_order=1)
     model = tuned.model.eval()
     ours = predict_next_activity(model, tokenizer, list(test["text"]))
     markov = MarkovBaseline().fit(train).predict(test)
@@ -172,8 +221,6 @@ def test_checkpoints_with_the_older_first_order_table_still_load_and_predict(toy
 
 
 def test_label_vocabulary_holds_every_page_that_follows_another_not_only_session_ends():
-    from persona_dagster.sessionbert.markov_prior import transition_vocabs
-
     # "db;query" only ever happens mid-session: a vocabulary of the targets (session ends) misses it,
     # and then neither the heads nor the prior could ever predict it where a Markov chain would.
     histories = [["ecs;list", "db;query"], ["ecs;list", "db;query", "ecs;list"], ["oss;home"]]

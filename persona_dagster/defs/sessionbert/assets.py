@@ -26,7 +26,7 @@ from persona_dagster.sessionbert.contrastive import (
 from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.examples import next_activity_examples, require_examples, split_by_time
 from persona_dagster.sessionbert.experiments import (
-    ExperimentConfig, choose_prior_order, compare_models, length_ablation, truncated_shares,
+    ExperimentConfig, compare_models, length_ablation, truncated_shares,
 )
 from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity
 from persona_dagster.sessionbert.evaluate import evaluate_predictions
@@ -186,11 +186,10 @@ def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityT
     train, test = split_by_time(examples, quantile=0.8)
     with fail_on_too_little_data("next_activity_model"):
         require_examples(train, test, len(sessions))
-    # The prior's order per head as next_activity_evaluation chooses it: count models on the later training examples.
-    order = choose_prior_order(train, ExperimentConfig())[0].prior_order
+    # The prior as next_activity_evaluation fits it: orders 1..prior_order mixed, weights fitted on the training transitions.
+    order = ExperimentConfig().prior_order
     positions = config.finetune_positions or "every"  # in the name: checkpoints of another setting never resume
-    orders = "".join(f"{task[0]}{o}" for task, o in sorted(order.items()))  # per head, e.g. "p2s1"
-    work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}-o{orders}-p{positions}"
+    work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}-mix{order}-p{positions}"
     with mlflow.start_run("sessionbert", run_name="next_activity_model", tags={"asset": "next_activity_model"}):
         import mlflow as ml
 
@@ -252,7 +251,8 @@ def _gate_note(comparison: dict) -> str:
     return (f"gate (SessionBERT >= first-order Markov, test weighted F1, every head): {'met' if met else 'not met'}; "
             + "; ".join(parts) +
             f"; strongest count baseline on validation: {comparison['validation']['strongest_baseline']}; "
-            f"prior order {comparison['validation']['chosen_prior_order']} (chosen on validation)")
+            f"prior: orders 1..{comparison['prior']['order']} mixed, weights {comparison['prior']['weights']} "
+            f"(fitted on the training transitions)")
 
 
 @dg.asset(
@@ -285,7 +285,7 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
             chosen = dataclasses.replace(base.finetune, lr=validation["chosen_finetune_lr"])
             ablation = length_ablation(small_train, small_test, Path(work) / "ablation",
                                        dataclasses.replace(base, preset=config.ablation_preset, finetune=chosen,
-                                                           prior_order=validation["chosen_prior_order"]),
+                                                           prior_order=comparison["prior"]["order"]),
                                        lengths=config.ablation_lengths)
         rows = _comparison_rows(comparison)
         for row in rows:
@@ -300,8 +300,9 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
                         "split": f"by time, last {config.test_fraction:.0%} of sessions held out",
                         "first_day": str(sessions["event_date"].min()), "last_day": str(sessions["event_date"].max())},
             "headline_metric": comparison["headline_metric"],
-            "protocol": "tokenizer and masked-LM on the training sessions only; the prior's n-gram order (by the "
-                        "count model's score), the strongest count baseline and the fine-tuning lr chosen on the "
+            "protocol": "tokenizer and masked-LM on the training sessions only; the prior's mixture of n-gram "
+                        "orders fitted on the training transitions (each with its own session left out); the "
+                        "strongest count baseline and the fine-tuning lr chosen on the "
                         "last training sessions (validation, with its own tokenizer and masked-LM trained on the "
                         "sessions before it); fine-tuning on every position of each training session; the "
                         "held-out later sessions scored once, at their last activity; intervals by paired "
@@ -309,6 +310,7 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
             "comparison": rows,
             "gate": _gate_note(comparison),
             "validation": comparison["validation"],
+            "prior": comparison["prior"],
             "intervals": comparison["intervals"],
             "length_ablation": {"sessions": len(small), "preset": config.ablation_preset, "rows": ablation_rows,
                                 "note": "sessions_truncated = share of sessions longer than max_len tokens; "
@@ -330,7 +332,7 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
                                                            **v[f"sessionbert_minus_{strongest}"]}
                                                           for t, v in comparison["intervals"].items()]),
         "gate": _gate_note(comparison),
-        "prior_order": comparison["validation"]["chosen_prior_order"],
+        "prior": comparison["prior"],
         "length_ablation": table(ablation_rows),
         "report": str(report),
         "sessionbert_service_weighted_f1": float(by_model["sessionbert"]["service_weighted_f1"]),
