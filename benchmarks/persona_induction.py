@@ -2,6 +2,7 @@
 
     python benchmarks/persona_induction.py --data /tmp/copy-of-data [--users 10] [--heldout 10]
         [--tasks 24] [--eval-tasks 30] [--sft-epochs 3] [--candidates 4] [--rounds 1] [--samples 2]
+        [--teacher-in-group] [--nll-weight 1.0]
 
 The data directory must hold a built warehouse (`make demo`, or `persona-dagster demo --seed 8` for a
 development dataset); work on a copy, since the run publishes new persona_policy versions into its
@@ -33,6 +34,7 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--prompt-tokens", type=int, default=256)
     parser.add_argument("--teacher-in-group", action="store_true", help="DPO groups: K-1 samples + the SFT teacher")
+    parser.add_argument("--nll-weight", type=float, default=0.0, help="+ this x the best candidate's per-token NLL")
     parser.add_argument("--print-only", action="store_true", help="print the data directory's last report, run nothing")
     args = parser.parse_args()
 
@@ -51,7 +53,7 @@ def main() -> None:
               "eval_max_tasks": args.eval_tasks, "max_prompt_tokens": args.prompt_tokens,
               "sft_epochs": args.sft_epochs, "candidates": args.candidates, "dpo_rounds": args.rounds,
               "max_new_tokens": args.new_tokens, "eval_samples": args.samples,
-              "dpo_teacher_in_group": args.teacher_in_group}
+              "dpo_teacher_in_group": args.teacher_in_group, "dpo_nll_weight": args.nll_weight}
     names = ("persona_policy", "persona_induction_evaluation")
     walls = {}
     for name in names if not args.print_only else ():

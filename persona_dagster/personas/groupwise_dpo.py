@@ -52,6 +52,9 @@ class GroupwiseParams:
     # Off: on a development dataset (seed 8; 16 training clusters, K=4, one round, 6 held-out users)
     # it did not stop DPO from lowering the score below pi0's (-0.083 with it, -0.096 without).
     teacher_in_group: bool = False
+    # Weight of the best candidate's per-token NLL added to the ranking loss (GroupwiseDPOTrainer);
+    # 0 = the Plackett-Luce loss alone.
+    nll_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ def train_groupwise_dpo(
             trainer = GroupwiseDPOTrainer(
                 model=policy, ref_model=None if lora else frozen_copy(policy),
                 args=_dpo_config(params, r, output_dir or scratch),
-                train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
+                train_dataset=Dataset.from_list(rows), processing_class=tokenizer, nll_weight=params.nll_weight,
             )
             trainer.remove_callback(PrinterCallback)
             trainer.train()

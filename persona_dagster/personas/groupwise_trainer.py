@@ -48,7 +48,12 @@ class GroupwiseDPOTrainer(DPOTrainer):
     frozen backbone, so the reference is the policy at the start of the round without a second model.
     """
 
-    def __init__(self, model, ref_model, args: DPOConfig, train_dataset: Dataset, processing_class, **kwargs):
+    def __init__(self, model, ref_model, args: DPOConfig, train_dataset: Dataset, processing_class,
+                 nll_weight: float = 0.0, **kwargs):
+        # nll_weight: adds that times the best candidate's per-token negative log-likelihood (RPO's
+        # anchor, Pang et al. 2024): the ranking loss alone can lower the best candidate's likelihood
+        # too, as long as the worse ones fall faster, and the policy drifts off fluent text.
+        self.nll_weight = float(nll_weight)
         if ref_model is None and not is_peft_model(model):
             raise ValueError("GroupwiseDPOTrainer needs an explicit frozen ref_model (see policy_model.frozen_copy)")
         kwargs.setdefault("data_collator", DataCollatorForGroups(processing_class.pad_token_id))
@@ -82,8 +87,10 @@ class GroupwiseDPOTrainer(DPOTrainer):
                         labels=completion_labels(inputs), fused_lm_head=True, use_cache=False)
         return outputs.log_probs.sum(dim=1)
 
-    def _group_rewards(self, model, inputs: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """(implicit rewards, valid), each [groups, K_max]."""
+    def _group_rewards(self, model, inputs: dict[str, torch.Tensor],
+                       with_nll: bool = False) -> tuple[torch.Tensor, ...]:
+        """(implicit rewards, valid), each [groups, K_max]; with_nll, also each group's best candidate's
+        per-token negative log-likelihood under the policy [groups]."""
         policy_logps = self._sequence_logps(model, inputs)
         with torch.no_grad():
             if self.ref_model is not None:
@@ -92,12 +99,18 @@ class GroupwiseDPOTrainer(DPOTrainer):
                 unwrapped = self.accelerator.unwrap_model(self.model)
                 with use_adapter(unwrapped, adapter_name="ref" if "ref" in unwrapped.peft_config else None):
                     ref_logps = self._sequence_logps(self.model, inputs)
-        return to_groups(implicit_rewards(policy_logps, ref_logps, self.beta), inputs["group_sizes"])
+        rewards, valid = to_groups(implicit_rewards(policy_logps, ref_logps, self.beta), inputs["group_sizes"])
+        if not with_nll:
+            return rewards, valid
+        per_token = policy_logps / inputs["completion_mask"].sum(dim=1).clamp(min=1)
+        return rewards, valid, -to_groups(per_token, inputs["group_sizes"])[0][:, 0]
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         mode = "train" if self.model.training else "eval"
-        rewards, valid = self._group_rewards(model, inputs)
+        rewards, valid, best_nll = self._group_rewards(model, inputs, with_nll=True)
         loss = plackett_luce_loss(rewards, valid).mean()
+        if self.nll_weight:
+            loss = loss + self.nll_weight * best_nll.mean()
         scores, _ = to_groups(inputs["scores"], inputs["group_sizes"])
         detached = rewards.detach()
         best = detached[:, 0]
@@ -106,6 +119,7 @@ class GroupwiseDPOTrainer(DPOTrainer):
             "rewards/accuracies": reward_accuracy(detached, scores, valid).mean(),
             "rewards/best": best.mean(),
             "rewards/margins": (best - others).mean(),
+            "nll/best": best_nll.detach().mean(),
         }
         for name, value in metrics.items():
             self._metrics[mode][name].append(self.accelerator.gather_for_metrics(value).mean().item())

@@ -60,3 +60,35 @@ def test_training_starts_at_log_k_factorial_and_learns_the_ranking(tmp_path) -> 
     rewards, scores, valid = trainer.group_rewards()
     assert valid.tolist() == [[True, True, True], [True, True, False]]
     assert rewards[0, 0] > rewards[0, 1] > rewards[0, 2] and rewards[1, 0] > rewards[1, 1]
+
+
+def test_the_nll_anchor_adds_the_best_candidates_per_token_nll_and_keeps_it_likely(tmp_path) -> None:
+    import torch
+
+    tokenizer, policy, args = _setup(tmp_path, learning_rate=3e-3, max_steps=15, beta=0.5)
+    dataset = Dataset.from_list(GROUPS)
+    plain = GroupwiseDPOTrainer(model=policy, ref_model=frozen_copy(policy), args=args, train_dataset=dataset,
+                                processing_class=tokenizer)
+    anchored = GroupwiseDPOTrainer(model=policy, ref_model=frozen_copy(policy), args=args, train_dataset=dataset,
+                                   processing_class=tokenizer, nll_weight=2.0)
+    batch = next(iter(plain.get_train_dataloader()))
+    with torch.no_grad():
+        rewards, valid, best_nll = plain._group_rewards(policy, batch, with_nll=True)
+        difference = anchored.compute_loss(policy, batch) - plain.compute_loss(policy, batch)
+    # The best candidate is slot 0 of each group; its NLL is per completion token.
+    counts = batch["completion_mask"].sum(dim=1)
+    first_rows = torch.tensor([0, len(GROUPS[0]["completions"])])
+    by_hand = -plain._sequence_logps(policy, batch).detach()[first_rows] / counts[first_rows]
+    assert torch.allclose(best_nll, by_hand)
+    assert torch.isclose(difference, 2.0 * best_nll.mean())
+    # Trained with the anchor, the best candidates end up more likely than under the ranking loss alone.
+    trained = {}
+    for weight in (0.0, 2.0):
+        model = build_policy(tokenizer, seed=0)
+        trainer = GroupwiseDPOTrainer(model=model, ref_model=frozen_copy(model), args=args, train_dataset=dataset,
+                                      processing_class=tokenizer, nll_weight=weight)
+        trainer.train()
+        with torch.no_grad():
+            trained[weight] = trainer._group_rewards(model, {k: v.to(model.device) for k, v in batch.items()},
+                                                     with_nll=True)[2].mean()
+    assert trained[2.0] < trained[0.0]

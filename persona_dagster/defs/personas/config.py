@@ -32,6 +32,7 @@ class PersonaPolicyConfig(dg.Config):
     dpo_beta: float = 0.1
     dpo_epochs: int = 1
     dpo_teacher_in_group: bool = False  # K-1 samples + the SFT teacher's persona per group
+    dpo_nll_weight: float = 0.0  # + this x the best candidate's per-token NLL (RPO's anchor; GroupwiseParams)
     max_new_tokens: int = 64
     temperature: float = 0.8
     top_k: int = 50
