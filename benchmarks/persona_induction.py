@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--prompt-tokens", type=int, default=256)
     parser.add_argument("--teacher-in-group", action="store_true", help="DPO groups: K-1 samples + the SFT teacher")
-    parser.add_argument("--nll-weight", type=float, default=0.0, help="+ this x the best candidate's per-token NLL")
+    parser.add_argument("--nll-weight", type=float, default=1.0, help="+ this x the best candidate's per-token NLL")
     parser.add_argument("--print-only", action="store_true", help="print the data directory's last report, run nothing")
     args = parser.parse_args()
 

@@ -53,7 +53,7 @@ class GroupwiseParams:
     # it did not stop DPO from lowering the score below pi0's (-0.083 with it, -0.096 without).
     teacher_in_group: bool = False
     # Weight of the best candidate's per-token NLL added to the ranking loss (GroupwiseDPOTrainer);
-    # 0 = the Plackett-Luce loss alone.
+    # 0 = the Plackett-Luce loss alone (the toy tests' setting); persona_policy's config sets 1.0.
     nll_weight: float = 0.0
 
 
