@@ -34,7 +34,8 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--prompt-tokens", type=int, default=256)
     parser.add_argument("--teacher-in-group", action="store_true", help="DPO groups: K-1 samples + the SFT teacher")
-    parser.add_argument("--nll-weight", type=float, default=1.0, help="+ this x the best candidate's per-token NLL")
+    parser.add_argument("--nll-weight", type=float, default=None,
+                        help="+ this x the best candidate's per-token NLL (default: the asset's dpo_nll_weight)")
     parser.add_argument("--print-only", action="store_true", help="print the data directory's last report, run nothing")
     args = parser.parse_args()
 
@@ -53,7 +54,8 @@ def main() -> None:
               "eval_max_tasks": args.eval_tasks, "max_prompt_tokens": args.prompt_tokens,
               "sft_epochs": args.sft_epochs, "candidates": args.candidates, "dpo_rounds": args.rounds,
               "max_new_tokens": args.new_tokens, "eval_samples": args.samples,
-              "dpo_teacher_in_group": args.teacher_in_group, "dpo_nll_weight": args.nll_weight}
+              "dpo_teacher_in_group": args.teacher_in_group,
+              **({} if args.nll_weight is None else {"dpo_nll_weight": args.nll_weight})}
     names = ("persona_policy", "persona_induction_evaluation")
     walls = {}
     for name in names if not args.print_only else ():
