@@ -324,7 +324,7 @@ def _max_likelihood_weights(log_ps: torch.Tensor, targets: torch.Tensor) -> np.n
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(torch.einsum("k,knl->nl", w, log_ps), targets)
+        loss = torch.nn.functional.cross_entropy(torch.tensordot(w, log_ps, dims=1), targets)
         loss.backward()
         return loss
 
