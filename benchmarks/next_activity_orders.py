@@ -63,12 +63,12 @@ def print_intervals(intervals: dict) -> None:
 def grid(train, cfg: ExperimentConfig, work: Path, orders: tuple[int, ...] = (1, 2, 3)) -> None:
     """SessionBERT on the validation split at every (order, lr): the expensive version of the asset's choice."""
     from persona_dagster.sessionbert.examples import next_activity_examples
-    from persona_dagster.sessionbert.experiments import choose_finetune_lr
+    from persona_dagster.sessionbert.experiments import choose_finetune_knobs
 
     train_examples = next_activity_examples(train)
     for order in orders:
         trial = dataclasses.replace(cfg, prior_order=order)
-        _, rows = choose_finetune_lr(train, train_examples, work / "grid" / f"o{order}", trial)
+        _, rows = choose_finetune_knobs(train, train_examples, work / "grid" / f"o{order}", trial)
         for row in rows:
             print("grid", json.dumps({"prior_order": order} | {k: round(v, 4) if isinstance(v, float) else v
                                                           for k, v in row.items()}))
@@ -122,7 +122,8 @@ def compare(sessions, train, test, cfg: ExperimentConfig, work: Path, ablation: 
         chosen = dataclasses.replace(cfg.finetune, lr=result["validation"]["chosen_finetune_lr"])
         length_ablation(small_train, small_test, work / "ablation",
                         dataclasses.replace(cfg, preset=DEMO["ablation_preset"], finetune=chosen,
-                                            prior_order=result["prior"]["order"]),
+                                            prior_order=result["prior"]["order"],
+                                            correction=result["validation"]["chosen_correction"]),
                         lengths=DEMO["ablation_lengths"])
     total, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
     print(f"sessions {len(sessions)} (train {len(train)}, test {len(test)}); "

@@ -42,8 +42,9 @@ def time_split_sessions(sessions):
 
 
 def print_table(name: str, result: dict) -> None:
-    lr = result["validation"]["chosen_finetune_lr"]
-    print(f"\n{name}: {result['n_test_examples']:,} test examples, fine-tuning lr {lr:g} (chosen on validation), "
+    lr, weights = result["validation"]["chosen_finetune_lr"], result["validation"]["chosen_correction"]
+    print(f"\n{name}: {result['n_test_examples']:,} test examples, fine-tuning lr {lr:g} and correction weights "
+          f"{weights} (chosen on validation), "
           f"{result['seconds']:.0f} s")
     print(f"{'model':<46}{'task':<9}{'weighted F1':>12}{'95% interval':>18}{'n':>8}")
     for task, models in result["intervals"].items():

@@ -13,9 +13,11 @@ from transformers import PreTrainedTokenizerFast
 from persona_dagster.sessionbert.baselines import MarkovBaseline, PopularityBaseline
 from persona_dagster.sessionbert.evaluate import HEADLINE_METRIC, evaluate_predictions
 from persona_dagster.evaluation.intervals import paired_statistic_intervals
-from persona_dagster.sessionbert.examples import TASK_TARGETS, next_activity_examples, split_by_time, require_examples
+from persona_dagster.sessionbert.examples import (TASK_TARGETS, every_position, next_activity_examples, require_examples,
+                                                  split_by_time)
 from persona_dagster.sessionbert.finetune import MULTI_TASK, finetune_next_activity, predict_next_activity
 from persona_dagster.sessionbert.markov_prior import DEFAULT_ORDER, NgramPrior, PriorOrder, transition_vocabs
+from persona_dagster.sessionbert.next_activity import NextActivityModel
 from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.pretrain import PretrainResult, pretrain_mlm
 from persona_dagster.sessionbert.sessions import session_texts
@@ -41,6 +43,10 @@ class ExperimentConfig:
     finetune: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=5e-4))
     # Fine-tuning learning rates validation chooses among (the last valid_fraction of training sessions).
     finetune_lrs: tuple[float, ...] = (1e-4, 5e-4)
+    # Shares of the heads' correction to the prior validation chooses among, per head (0 = the prior alone),
+    # and the chosen ones (None: as trained, 1).
+    correction_weights: tuple[float, ...] = (0.0, 0.5, 1.0)
+    correction: dict[str, float] | None = None
     markov_prior: bool = True  # heads correct n-gram transition log-probabilities (markov_prior.NgramPrior)
     # The prior's longest context: orders 1..prior_order are mixed with weights fitted on the training
     # transitions (NgramPrior.fit_order_weights); an int for every head, or {head: order}.
@@ -74,7 +80,7 @@ def prior_validation(train_examples: pd.DataFrame, cfg: ExperimentConfig) -> dic
     naming the strongest baseline.
 
     Costs no training: count models fitted on the earlier training examples, scored on the later ones
-    (the split choose_finetune_lr uses). Nothing is chosen from the order rows: the mixture's weights
+    (the split choose_finetune_knobs uses). Nothing is chosen from the order rows: the mixture's weights
     are fitted on the training transitions (a few hundred validation session ends chose the wrong
     order on two of three development logs); the rows show how the mixture stands to each order.
     """
@@ -117,27 +123,69 @@ def validation_split(train_sessions: pd.DataFrame, train_examples: pd.DataFrame,
     return train_sessions[before.to_numpy()].reset_index(drop=True), fit, valid
 
 
-def choose_finetune_lr(train_sessions: pd.DataFrame, train_examples: pd.DataFrame, work_dir: Path,
-                       cfg: ExperimentConfig) -> tuple[ExperimentConfig, list[dict[str, Any]]]:
-    """(cfg with the fine-tuning lr that scores best on the later training examples, the search rows).
+def choose_finetune_knobs(train_sessions: pd.DataFrame, train_examples: pd.DataFrame, work_dir: Path,
+                          cfg: ExperimentConfig) -> tuple[ExperimentConfig, list[dict[str, Any]]]:
+    """(cfg with the fine-tuning lr and the per-head correction weight that score best on validation, the search rows).
 
     The validation window is a test window too: its tokenizer and masked-LM are trained here on the
     sessions before it (validation_split), not taken from the full training period, whose encoder
-    has seen the validation sessions (with their targets) while masking.
+    has seen the validation sessions (with their targets) while masking. Validation scores every
+    position of the validation sessions (a few hundred session ends alone made the choice noisy).
+    The correction weight w (next_activity.NextActivityModel.correction) needs no retraining:
+    logits = w * head + prior, w = 0 being the prior alone; it is chosen per head, because the heads
+    are scored apart and one may help where the other does not.
     """
     fit_sessions, fit, valid = validation_split(train_sessions, train_examples, cfg)
-    if len(cfg.finetune_lrs) == 1 or fit.empty or valid.empty:
+    tunable = len(cfg.finetune_lrs) > 1 or (cfg.markov_prior and len(cfg.correction_weights) > 1)
+    if not tunable or fit.empty or valid.empty:
         return replace(cfg, finetune=replace(cfg.finetune, lr=cfg.finetune_lrs[0])), []
     tokenizer, pre = pretrain_stage(fit_sessions, work_dir, cfg)
+    scored = every_position(valid)
+    weights = cfg.correction_weights if cfg.markov_prior else (1.0,)
     rows = []
     for lr in cfg.finetune_lrs:
         trial = replace(cfg, finetune=replace(cfg.finetune, lr=lr))
-        run = finetune_stage(fit, valid, tokenizer, pre.model_dir, work_dir / f"lr{lr:g}", trial)
-        rows.append({"lr": lr, "valid_examples": len(valid), "pretrain_sessions": len(fit_sessions),
-                     **{f"valid_{t}_{HEADLINE_METRIC}": m[HEADLINE_METRIC] for t, m in run["metrics"].items()},
-                     "valid_score": _validation_score(run["metrics"])})
-    best = max(rows, key=lambda r: r["valid_score"])["lr"]
-    return replace(cfg, finetune=replace(cfg.finetune, lr=best)), rows
+        model = finetune_stage(fit, scored, tokenizer, pre.model_dir, work_dir / f"lr{lr:g}", trial,
+                               predict=False)["model"]
+        rows += [{"lr": lr, **row, "valid_sessions": len(valid), "pretrain_sessions": len(fit_sessions)}
+                 for row in correction_rows(model, tokenizer, scored, weights)]
+    lr, correction = _best_knobs(rows, MULTI_TASK)
+    return replace(cfg, finetune=replace(cfg.finetune, lr=lr), correction=correction), rows
+
+
+def correction_rows(model: NextActivityModel, tokenizer: PreTrainedTokenizerFast, scored: pd.DataFrame,
+                    weights: Sequence[float]) -> list[dict[str, Any]]:
+    """Validation F1 per head of one fine-tuned model at each correction weight (no retraining); the model
+    is left at weight 1."""
+    rows = []
+    for weight in weights:
+        model.correction.update({t: weight for t in model.correction})
+        predictions = predict_next_activity(model, tokenizer, list(scored["text"]))
+        rows.append({"correction": weight, "valid_examples": len(scored), **_task_scores(predictions, scored)})
+    model.correction.update({t: 1.0 for t in model.correction})
+    return rows
+
+
+def choose_correction(model: NextActivityModel, tokenizer: PreTrainedTokenizerFast, valid_examples: pd.DataFrame,
+                      weights: Sequence[float] = ExperimentConfig.correction_weights
+                      ) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """(each head's best correction weight on every position of valid_examples, the rows): set on the model."""
+    rows = [{"lr": None, **r} for r in correction_rows(model, tokenizer, every_position(valid_examples), weights)]
+    _, correction = _best_knobs(rows, list(model.vocabs))
+    model.correction.update({t: w for t, w in correction.items() if t in model.correction})
+    return correction, rows
+
+
+def _best_knobs(rows: list[dict[str, Any]], tasks: Sequence[str]) -> tuple[float, dict[str, float]]:
+    """(lr whose best per-head weights score highest, those weights): ties go to the earlier lr, then to weight 1."""
+    def per_task_best(lr: float) -> dict[str, dict[str, Any]]:
+        at_lr = [r for r in rows if r["lr"] == lr]
+        return {t: max(at_lr, key=lambda r: (r[f"valid_{t}_{HEADLINE_METRIC}"], r["correction"])) for t in tasks}
+
+    lrs = list(dict.fromkeys(r["lr"] for r in rows))
+    score = {lr: sum(r[f"valid_{t}_{HEADLINE_METRIC}"] for t, r in per_task_best(lr).items()) for lr in lrs}
+    lr = max(lrs, key=lambda x: (score[x], -lrs.index(x)))
+    return lr, {t: float(r["correction"]) for t, r in per_task_best(lr).items()}
 
 
 def pretrain_stage(
@@ -159,20 +207,20 @@ def finetune_stage(
     work_dir: Path,
     cfg: ExperimentConfig,
     tasks: Sequence[str] = MULTI_TASK,
+    predict: bool = True,
 ) -> dict[str, Any]:
-    """Fine-tune on train_examples, predict test_examples, return {task: metrics} plus run facts."""
+    """Fine-tune on train_examples, predict test_examples, return {task: metrics} plus run facts (and the model)."""
     train_cfg = replace(cfg.finetune, max_len=cfg.max_len)
     result = finetune_next_activity(train_examples, tokenizer, work_dir, mlm_dir, train_cfg, tasks, pooling=cfg.pooling,
                                     markov_prior=cfg.markov_prior, prior_order=cfg.prior_order,
                                     positions=cfg.finetune_positions)
+    result.model.correction.update({t: w for t, w in (cfg.correction or {}).items() if t in result.model.correction})
+    facts = {"finetune_steps": result.train.steps, "finetune_seconds": result.train.wall_seconds,
+             "model_dir": str(result.model_dir), "correction": dict(result.model.correction)}
+    if not predict:
+        return facts | {"model": result.model}
     predictions = predict_next_activity(result.model, tokenizer, list(test_examples["text"]))
-    return {
-        "metrics": evaluate_predictions(predictions, test_examples),
-        "predictions": predictions,
-        "finetune_steps": result.train.steps,
-        "finetune_seconds": result.train.wall_seconds,
-        "model_dir": str(result.model_dir),
-    }
+    return {"metrics": evaluate_predictions(predictions, test_examples), "predictions": predictions, **facts}
 
 
 def baseline_predictions(train_examples: pd.DataFrame, test_examples: pd.DataFrame,
@@ -250,7 +298,7 @@ def compare_models(
     train_examples, test_examples = split_examples(train_sessions, test_sessions)
     tokenizer, pre = pretrain_stage(train_sessions, work_dir / "session", cfg)
     choices = prior_validation(train_examples, cfg)
-    cfg, search = choose_finetune_lr(train_sessions, train_examples, work_dir / "session" / "valid", cfg)
+    cfg, search = choose_finetune_knobs(train_sessions, train_examples, work_dir / "session" / "valid", cfg)
     models: dict[str, Any] = {}
     variants = {"sessionbert": MULTI_TASK,
                 **({f"sessionbert_{t}_only": (t,) for t in MULTI_TASK} if cfg.task_ablation else {})}
@@ -274,7 +322,8 @@ def compare_models(
                 "generic_bert": models["generic_bert"]["predictions"]}
     return {
         "headline_metric": HEADLINE_METRIC,
-        "validation": {"chosen_finetune_lr": cfg.finetune.lr, "search": search, **choices},
+        "validation": {"chosen_finetune_lr": cfg.finetune.lr, "chosen_correction": cfg.correction, "search": search,
+                       **choices},
         "prior": {"order": cfg.prior_order, "weights": _weights(prior),
                   "note": "log P = log_softmax(sum_k w_k log P_k) over orders 1..order, weights by maximum "
                           "likelihood on every training transition, each with its own session left out"},

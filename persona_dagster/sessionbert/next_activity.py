@@ -56,6 +56,9 @@ class NextActivityModel(nn.Module):
         for task, table in (priors or {}).items():
             self.register_buffer(f"prior_{task}", table.float())
         self.prior_scale = nn.ParameterDict({t: nn.Parameter(torch.tensor(1.0)) for t in self.prior_tasks})
+        # How much of the head's correction to the prior is applied, per head: 1 as trained; validation may
+        # shrink it (experiments.choose_finetune_knobs) where the correction does not beat the prior alone.
+        self.correction = {t: 1.0 for t in self.prior_tasks}
         for task in self.prior_tasks:  # start exactly at the prior: the head learns only a correction
             nn.init.zeros_(self.heads[task].weight)
             nn.init.zeros_(self.heads[task].bias)
@@ -77,7 +80,7 @@ class NextActivityModel(nn.Module):
                                  "model.prior_inputs(texts) (predict_topk does)")
             for task in self.prior_tasks:
                 prior = prior_log_probs[task].to(logits[task].device, logits[task].dtype)
-                logits[task] = logits[task] + self.prior_scale[task] * prior
+                logits[task] = self.correction[task] * logits[task] + self.prior_scale[task] * prior
         elif self.prior_tasks:
             rows = torch.arange(input_ids.size(0), device=input_ids.device)
             last = input_ids[rows, last_activity_positions(input_ids, attention_mask)]
@@ -99,6 +102,7 @@ class NextActivityModel(nn.Module):
             "prior_tasks": list(self.prior_tasks),
             # "first_order_table": buffers in the weights file (older checkpoints); "ngram": PRIOR_FILE beside it.
             "prior": None if not self.prior_tasks else ("ngram" if self.ngram is not None else "first_order_table"),
+            "correction": self.correction,
         }
         if self.ngram is not None:
             self.ngram.save(directory)
@@ -125,4 +129,5 @@ class NextActivityModel(nn.Module):
             raise ValueError(f"{directory}: unknown prior kind {kind!r} in {HEADS_FILE}")
         model = cls(encoder, vocabs, meta["pooling"], meta["dropout"], meta["max_len"], priors=priors, ngram=ngram)
         load_weights(model, directory)
+        model.correction.update({t: float(w) for t, w in meta.get("correction", {}).items() if t in model.correction})
         return model

@@ -11,6 +11,7 @@ import pytest
 from tests.foundation.pipeline_fixtures import DAY1, data_dir, materialize, query
 
 from persona_dagster.model_store import current
+from persona_dagster.sessionbert.next_activity import HEADS_FILE
 from persona_dagster.synth.generator import SynthConfig, generate
 from persona_dagster.tracking import sqlite_tracking_uri
 
@@ -79,6 +80,9 @@ def test_models_are_published_registered_and_tracked(built):
     model = current(built / "models", "sessionbert")
     assert (model.path / "model.safetensors").exists() and (model.path / "tokenizer.json").exists()
     assert not list(model.path.rglob("*.bin")) and not list(model.path.rglob("*.pt")), "weights are safetensors only"
+    # The serving model carries the correction weights its held-out sessions chose, one per head.
+    served = json.loads((current(built / "models", "next_activity").path / HEADS_FILE).read_text())
+    assert set(served["correction"]) == {"service", "page"} and set(served["correction"].values()) <= {0.0, 0.5, 1.0}
 
 
 def test_evaluation_report_compares_against_baselines(built):
@@ -88,6 +92,9 @@ def test_evaluation_report_compares_against_baselines(built):
                       "sessionbert_without_markov_prior", "popularity", "markov", "markov2", "ngram_prior"}
     assert [row["max_len"] for row in report["length_ablation"]["rows"]] == [64, 128]
     assert report["dataset"]["train_sessions"] > report["dataset"]["test_sessions"] > 0
+    # Each head's correction weight came from validation rows, and the multi-task row was scored with it.
+    chosen, search = report["validation"]["chosen_correction"], report["validation"]["search"]
+    assert set(chosen) == {"service", "page"} and {r["correction"] for r in search} == {0.0, 0.5, 1.0}
 
 
 def test_every_session_gets_one_embedding_and_a_rerun_embeds_nothing(built):

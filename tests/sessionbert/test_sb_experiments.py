@@ -25,10 +25,14 @@ def test_compare_models_scores_everything_on_one_test_set(tmp_path):
     assert n > 0 and report["headline_metric"] == "weighted_f1"
     assert set(report["models"]) == {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert",
                                      "sessionbert_without_markov_prior"}
-    # The fine-tuning lr came from validation on the later training examples, not from the test set.
+    # The fine-tuning lr and the per-head correction weights came from validation on the later training
+    # examples, not from the test set: every (lr, weight) was scored there.
     search = report["validation"]["search"]
-    assert {r["lr"] for r in search} == set(FAST.finetune_lrs)
-    assert report["validation"]["chosen_finetune_lr"] == max(search, key=lambda r: r["valid_score"])["lr"]
+    assert {(r["lr"], r["correction"]) for r in search} == {(lr, w) for lr in FAST.finetune_lrs
+                                                           for w in FAST.correction_weights}
+    assert (report["validation"]["chosen_finetune_lr"], report["validation"]["chosen_correction"]) == \
+        _best_by_hand(search)
+    assert report["models"]["sessionbert"]["correction"] == report["validation"]["chosen_correction"]
     # The prior mixes orders 1..prior_order with fitted weights; validation shows each order alone beside it.
     orders = report["validation"]["prior_order_search"]
     assert [r["prior_order"] for r in orders] == [*range(1, FAST.prior_order + 1), "mixture"]
@@ -69,7 +73,7 @@ def test_the_validation_encoder_never_sees_the_validation_sessions(tmp_path, mon
         return pretrain(sessions, *args, **kwargs)
 
     monkeypatch.setattr(experiments, "pretrain_stage", spy)
-    chosen, rows = experiments.choose_finetune_lr(train, examples, tmp_path, FAST)
+    chosen, rows = experiments.choose_finetune_knobs(train, examples, tmp_path, FAST)
     _, fit, valid = experiments.validation_split(train, examples, FAST)
     [pretrained] = seen
     assert len(valid) and rows and all(r["pretrain_sessions"] == len(pretrained) for r in rows)
@@ -78,7 +82,20 @@ def test_the_validation_encoder_never_sees_the_validation_sessions(tmp_path, mon
     assert pd.to_datetime(pretrained["session_start"]).max() <= pd.to_datetime(valid["session_start"]).min()
     assert not set(pretrained["session_key"]) & set(valid["session_key"])
     assert set(fit["session_key"]) <= set(pretrained["session_key"])
-    assert chosen.finetune.lr == max(rows, key=lambda r: r["valid_score"])["lr"]
+    assert (chosen.finetune.lr, chosen.correction) == _best_by_hand(rows)
+    # Validation scores every position of the validation sessions, not only their ends.
+    assert all(r["valid_examples"] > r["valid_sessions"] == len(valid) for r in rows)
+
+
+def _best_by_hand(rows):
+    """The lr whose best weight per head gives the highest sum of the heads' F1, with those weights."""
+    best = {}
+    for lr in dict.fromkeys(r["lr"] for r in rows):
+        picks = {t: max((r for r in rows if r["lr"] == lr), key=lambda r: (r[f"valid_{t}_weighted_f1"], r["correction"]))
+                 for t in ("service", "page")}
+        best[lr] = (sum(p[f"valid_{t}_weighted_f1"] for t, p in picks.items()), {t: p["correction"] for t, p in picks.items()})
+    lr = max(best, key=lambda x: best[x][0])
+    return lr, best[lr][1]
 
 
 def test_without_the_prior_ablation_the_row_is_left_out_and_nothing_else_changes(tmp_path):

@@ -231,3 +231,25 @@ def test_label_vocabulary_holds_every_page_that_follows_another_not_only_session
     assert set(vocabs["service"].labels[1:]) == {"db", "ecs", "oss"}
     prior = NgramPrior.fit(histories, targets, vocabs, 1)
     assert prior.predict([["ecs;list"]])["page"] == ["db;query"]
+
+
+def test_at_correction_weight_zero_a_trained_model_predicts_its_prior_and_the_weight_round_trips(toy, tmp_path):
+    train, test, tokenizer = toy
+    trained = TrainConfig(max_steps=20, lr=5e-3, max_len=64, cpu_threads=1)
+    tuned = finetune_next_activity(train, tokenizer, tmp_path, None, trained, preset="tiny", prior_order=2)
+    model, texts = tuned.model.eval(), list(test["text"])
+    as_trained = predict_next_activity(model, tokenizer, texts)
+    model.correction.update(page=0.0)
+    ours = predict_next_activity(model, tokenizer, texts)
+    # page: the prior's most likely label (ties aside); service keeps its trained correction.
+    labels = model.ngram.labels["page"]
+    for history, label in zip(test["history"], ours["page"]):
+        p = model.ngram.probabilities(history)["page"]
+        assert p[labels.index(label)] == pytest.approx(p[1:].max(), rel=1e-5)
+    assert ours["service"] == as_trained["service"]
+    # The trained correction did change some page prediction, so weight 0 is not a no-op here.
+    assert ours["page"] != as_trained["page"]
+    model.save_pretrained(tmp_path / "saved")
+    loaded = NextActivityModel.from_pretrained(tmp_path / "saved").eval()
+    assert loaded.correction == {"service": 1.0, "page": 0.0}
+    assert predict_next_activity(loaded, tokenizer, texts) == ours

@@ -26,7 +26,7 @@ from persona_dagster.sessionbert.contrastive import (
 from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.examples import next_activity_examples, require_examples, split_by_time
 from persona_dagster.sessionbert.experiments import (
-    ExperimentConfig, compare_models, length_ablation, truncated_shares,
+    ExperimentConfig, choose_correction, compare_models, length_ablation, truncated_shares,
 )
 from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity
 from persona_dagster.sessionbert.evaluate import evaluate_predictions
@@ -198,8 +198,13 @@ def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityT
         result = finetune_next_activity(train, tokenizer, work, encoder.path, config.train_config(lr=5e-4),
                                         preset=config.preset, prior_order=order,
                                         positions=config.finetune_positions)
+        # The held-out later sessions choose how much of the heads' correction to the prior serves (0 = the
+        # prior alone), as validation does in next_activity_evaluation; saved with the model.
+        correction, correction_search = choose_correction(result.model, tokenizer, test)
+        result.model.save_pretrained(result.model_dir)
         metrics = evaluate_predictions(predict_next_activity(result.model, tokenizer, list(test["text"])), test)
         ml.log_metrics(_flat_metrics(metrics))
+        ml.log_params({f"correction_{t}": w for t, w in correction.items()})
         log_curve(result.train.loss_curve, "finetune_loss")
         tokenizer.save_pretrained(result.model_dir)
         stored = publish(result.model_dir, paths.models, "next_activity", extra={"encoder_version": encoder.version})
@@ -216,7 +221,9 @@ def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityT
         "fit_check": table([{"head": task, **values} for task, values in metrics.items()]),
         "fit_check_service_weighted_f1": float(metrics["service"]["weighted_f1"]),
         "fit_check_page_weighted_f1": float(metrics["page"]["weighted_f1"]),
-        "note": "the encoder saw the held-out sessions (unlabelled) in masked-LM; see next_activity_evaluation",
+        "correction": correction, "correction_search": table(correction_search),
+        "note": "the encoder saw the held-out sessions (unlabelled) in masked-LM, and they chose the correction "
+                "weights: a fit check, not a test figure; see next_activity_evaluation",
     })
 
 
@@ -251,6 +258,7 @@ def _gate_note(comparison: dict) -> str:
     return (f"gate (SessionBERT >= first-order Markov, test weighted F1, every head): {'met' if met else 'not met'}; "
             + "; ".join(parts) +
             f"; strongest count baseline on validation: {comparison['validation']['strongest_baseline']}; "
+            f"correction weight per head chosen on validation: {comparison['validation']['chosen_correction']}; "
             f"prior: orders 1..{comparison['prior']['order']} mixed, weights {comparison['prior']['weights']} "
             f"(fitted on the training transitions)")
 
@@ -285,7 +293,8 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
             chosen = dataclasses.replace(base.finetune, lr=validation["chosen_finetune_lr"])
             ablation = length_ablation(small_train, small_test, Path(work) / "ablation",
                                        dataclasses.replace(base, preset=config.ablation_preset, finetune=chosen,
-                                                           prior_order=comparison["prior"]["order"]),
+                                                           prior_order=comparison["prior"]["order"],
+                                                           correction=validation["chosen_correction"]),
                                        lengths=config.ablation_lengths)
         rows = _comparison_rows(comparison)
         for row in rows:
@@ -302,7 +311,8 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
             "headline_metric": comparison["headline_metric"],
             "protocol": "tokenizer and masked-LM on the training sessions only; the prior's mixture of n-gram "
                         "orders fitted on the training transitions (each with its own session left out); the "
-                        "strongest count baseline and the fine-tuning lr chosen on the "
+                        "strongest count baseline, the fine-tuning lr and each head's correction weight (logits = w * head "
+                        "+ prior, w in {0, 0.5, 1}; 0 = the prior alone) chosen on every position of the "
                         "last training sessions (validation, with its own tokenizer and masked-LM trained on the "
                         "sessions before it); fine-tuning on every position of each training session; the "
                         "held-out later sessions scored once, at their last activity; intervals by paired "
