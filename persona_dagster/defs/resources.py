@@ -1,16 +1,20 @@
-"""Resources: the DuckDB warehouse, the dbt CLI, MLflow tracking."""
+"""Resources: the DuckDB warehouse, the dbt CLI, MLflow tracking, the model store, the reports."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
+from persona_dagster import model_store
 from persona_dagster.defs.warehouse.project import dbt_project
+from persona_dagster.reports import write_report
 from persona_dagster.settings import dagster_ui_url, data_paths
 from persona_dagster.tracking import (
     DESCRIPTION_TAG,
@@ -40,6 +44,47 @@ class MLflowResource(dg.ConfigurableResource):
         tags = {**origin_tags(), **(tags or {})}
         with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
             yield run
+
+
+class ModelStoreResource(dg.ConfigurableResource):
+    """The content-versioned model store (model_store): assets publish what they train and read back what is current."""
+
+    root: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root)
+
+    def current(self, name: str) -> model_store.StoredModel:
+        return model_store.current(self.path, name)
+
+    def current_metadata(self, name: str) -> dict:
+        return model_store.current_metadata(self.path, name)
+
+    def publish(self, source_dir: Path, name: str, extra: dict | None = None) -> model_store.StoredModel:
+        return model_store.publish(source_dir, self.path, name, extra=extra)
+
+    def work_dir(self, *parts: str) -> Path:
+        """Scratch space for training runs (resumable checkpoints), under the store."""
+        return self.path.joinpath("work", *parts)
+
+
+class ReportsResource(dg.ConfigurableResource):
+    """Where evaluations write their JSON reports and plots, and read the synthetic data's ground truth."""
+
+    root: str
+    plots: str
+    ground_truth: str
+
+    def write(self, name: str, payload: dict[str, Any]) -> Path:
+        return write_report(Path(self.root), name, payload)
+
+    def plot_path(self, filename: str) -> Path:
+        return Path(self.plots) / filename
+
+    @property
+    def truth(self) -> Path:
+        return Path(self.ground_truth)
 
 
 def origin_tags() -> dict[str, str]:
@@ -73,4 +118,7 @@ def build_resources() -> dict[str, object]:
         "mlflow": MLflowResource(
             tracking_uri=sqlite_tracking_uri(paths.mlflow_db), artifact_root=str(paths.artifacts / "mlflow")
         ),
+        "models": ModelStoreResource(root=str(paths.models)),
+        "reports": ReportsResource(root=str(paths.reports), plots=str(paths.artifacts / "plots"),
+                                   ground_truth=str(paths.ground_truth)),
     }

@@ -12,7 +12,7 @@ import numpy as np
 from persona_dagster.personas.groupwise_dpo import sampled_quality
 from persona_dagster.personas.induction_tasks import InductionTask, induction_tasks, policy_corpus, teacher_personas
 from persona_dagster.personas.memories import IntentMemory
-from persona_dagster.personas.memory_clusters import MemoryCluster, cluster_memories
+from persona_dagster.personas.memory_clusters import MemoryCluster, cluster_memories, spread_over_users
 from persona_dagster.personas.memory_features import TermEmbedder
 from persona_dagster.personas.backbone import resolve_backbone
 from persona_dagster.personas.policy_model import PRESETS, AdapterParams, build_policy, pretrained_policy
@@ -38,11 +38,11 @@ def prepare_induction(memories: Sequence[IntentMemory], max_prompt_tokens: int =
     """Cluster each user's memories, write the heuristic persona per cluster, build the policy's tasks.
 
     A word-level tokenizer is trained on the memories when none is given (the from-scratch fixture);
-    max_tasks keeps the first clusters only, which bounds sampling and training time.
+    max_tasks bounds sampling and training time: that many clusters, spread over as many users as it allows.
     """
     memories = list(memories)
     embedder = TermEmbedder().fit(memories)
-    clusters = cluster_memories(memories, embedder.embed_memories(memories))[:max_tasks]
+    clusters = spread_over_users(cluster_memories(memories, embedder.embed_memories(memories)), max_tasks)
     teachers = teacher_personas(memories, clusters)
     tokenizer = tokenizer or train_policy_tokenizer(policy_corpus(memories, teachers))
     tasks = induction_tasks(memories, clusters, teachers, tokenizer, max_prompt_tokens=max_prompt_tokens)

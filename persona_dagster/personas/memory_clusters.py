@@ -76,3 +76,19 @@ def cluster_memories(
             ids = tuple(memories[rows[i]].memory_id for i in np.flatnonzero(labels == c))
             clusters.append(MemoryCluster(user_id, f"{user_id}#{c}", ids, score))
     return clusters
+
+
+def spread_over_users(clusters: Sequence[MemoryCluster], limit: int | None) -> list[MemoryCluster]:
+    """At most `limit` clusters, taken round-robin over users (each user's largest cluster first).
+
+    Why: the clusters come user by user, so the first `limit` of them covered one or two users, and
+    an evaluation that reports per held-out user rested on n = 1 (the demo's 4 judged clusters did).
+    """
+    if limit is None or limit >= len(clusters):
+        return list(clusters)
+    by_user: dict[str, list[MemoryCluster]] = defaultdict(list)
+    for cluster in clusters:
+        by_user[cluster.user_id].append(cluster)
+    rounds = max(len(c) for c in by_user.values())
+    ordered = [by_user[u][r] for r in range(rounds) for u in sorted(by_user) if r < len(by_user[u])]
+    return ordered[:limit]

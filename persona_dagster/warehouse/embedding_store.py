@@ -134,3 +134,18 @@ def stored_session_vectors(con: duckdb.DuckDBPyConnection, version: str, end: dt
     frame["event_date"] = pd.to_datetime(frame["event_date"]).dt.date
     vectors = np.stack(frame["embedding"].to_numpy()) if len(frame) else np.zeros((0, 1), np.float32)
     return SessionVectors(frame.drop(columns="embedding"), vectors)
+
+
+def user_embeddings_in_window(con: duckdb.DuckDBPyConnection, first: dt.date, end: dt.date,
+                              version: str) -> pd.DataFrame:
+    """user_id, as_of_date, embedding of one model version for days in [first, end), by day and user."""
+    return con.execute(
+        "select user_id, as_of_date, embedding from embeddings.user_embeddings "
+        "where as_of_date >= ? and as_of_date < ? and model_version = ? order by as_of_date, user_id",
+        [first, end, version]).df()
+
+
+def count_session_embeddings(con: duckdb.DuckDBPyConnection, first: dt.date, end: dt.date, version: str) -> int:
+    """Session embeddings of one model version for sessions on days in [first, end)."""
+    return con.execute("select count(*) from embeddings.session_embeddings where event_date >= ? and event_date < ? "
+                       "and model_version = ?", [first, end, version]).fetchone()[0]

@@ -59,3 +59,25 @@ def service_descriptions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     rows = con.execute("select service, description from staging.stg_reference__services "
                        "where description is not null and trim(description) <> ''").fetchall()
     return dict(rows)
+
+
+def read_user_segments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """user_id, cluster, segmentation_version of the current segmentation (ml.user_segments), by user."""
+    return con.execute("select user_id, cluster, segmentation_version from ml.user_segments order by user_id").df()
+
+
+def read_baseline_segments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """user_id, method, cluster, k of the TF-IDF and generic-BERT clusterings beside SessionBERT's."""
+    return con.execute("select user_id, method, cluster, k from ml.baseline_segments order by method, user_id").df()
+
+
+def persona_map_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(cluster, persona_tag, probability, mapped_share) per cluster of ml.persona_map."""
+    return con.execute("select cluster, persona_tag, probability, mapped_share from ml.persona_map "
+                       "order by cluster").fetchall()
+
+
+def latest_recommendations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """user_id, service of each user's latest day of ml.service_recommendations."""
+    return con.execute("""select r.user_id, r.service from ml.service_recommendations r
+                          qualify r.as_of_date = max(r.as_of_date) over (partition by r.user_id)""").df()

@@ -103,10 +103,12 @@ def test_reports_are_read_from_the_data_dir_and_the_real_log_folders(tmp_path):
 
 def test_the_asset_writes_reports_leaderboard_json_and_shows_the_table(tmp_path, monkeypatch):
     from persona_dagster.defs.evaluation.leaderboard import leaderboard
+    from persona_dagster.defs.resources import build_resources
 
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
     write_report(tmp_path / "reports", "recommendations", RECOMMENDATIONS)
-    result = dg.materialize([leaderboard])
+    # The reports resource of the data directory, as the code location builds it.
+    result = dg.materialize([leaderboard], resources={"reports": build_resources()["reports"]})
     assert result.success
     written = json.loads((tmp_path / "reports" / "leaderboard.json").read_text())
     assert written["report"] == "leaderboard" and len(written["rows"]) == 9

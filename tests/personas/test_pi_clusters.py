@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from persona_dagster.personas.memories import memories_from_segments
-from persona_dagster.personas.memory_clusters import ClusteringParams, choose_clusters, cluster_memories
+from persona_dagster.personas.memory_clusters import ClusteringParams, choose_clusters, cluster_memories, spread_over_users
 from persona_dagster.personas.memory_features import TermEmbedder
 from persona_dagster.personas.toy_segments import toy_segments
 
@@ -51,3 +51,18 @@ def test_precomputed_vectors_drive_the_clustering() -> None:
     # Vectors that say every memory is the same: one persona, whatever the terms say.
     clusters = cluster_memories(one_user, np.ones((len(one_user), 4)))
     assert len(clusters) == 1 and len(clusters[0].memory_ids) == len(one_user)
+
+
+def test_a_task_budget_is_spread_over_users_largest_cluster_first() -> None:
+    memories, vectors = _toy()
+    clusters = cluster_memories(memories, vectors)
+    users = sorted({c.user_id for c in clusters})
+    picked = spread_over_users(clusters, len(users))
+    # One cluster per user, each user's first (largest) one, where taking the first clusters covered fewer users.
+    assert [c.user_id for c in picked] == users
+    assert all(c.cluster_id.endswith("#0") for c in picked)
+    assert len({c.user_id for c in clusters[:len(users)]}) < len(users)
+    # Past one per user, second clusters follow; no budget or a large one keeps every cluster.
+    more = spread_over_users(clusters, len(users) + 1)
+    assert more[:-1] == picked and more[-1].cluster_id.endswith("#1")
+    assert spread_over_users(clusters, None) == clusters == spread_over_users(clusters, 10 * len(clusters))

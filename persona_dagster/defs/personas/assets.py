@@ -13,8 +13,7 @@ from persona_dagster.defs.automation.conditions import daily_condition, retrain_
 from persona_dagster.defs.metadata import table
 from persona_dagster.defs.partitions import DUCKDB_POOL, GPU_TAGS, daily_partitions, single_run_backfill
 from persona_dagster.defs.personas.config import PersonaPolicyConfig
-from persona_dagster.defs.resources import MLflowResource
-from persona_dagster.model_store import current, publish
+from persona_dagster.defs.resources import MLflowResource, ModelStoreResource
 from persona_dagster.personas.groupwise_dpo import GroupwiseParams, train_groupwise_dpo
 from persona_dagster.personas.induction_run import best_personas, prepare_induction, start_policy, writer_quality
 from persona_dagster.personas.induction_split import split_induction
@@ -24,9 +23,9 @@ from persona_dagster.personas.policy_model import AdapterParams, describe, load_
 from persona_dagster.personas.policy_sft import SFTParams, supervised_finetune
 from persona_dagster.personas.sampling import SamplingParams
 from persona_dagster.sessionbert.device import cpu_threads as torch_threads
-from persona_dagster.settings import data_paths
 from persona_dagster.tracking import log_curve, register_model_dir
 from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_rows, replace_window
+from persona_dagster.warehouse.persona_reads import intent_segments_in_window, memory_rows
 
 GROUP = "personas"
 INTENT_SEGMENTS = dg.AssetKey(["marts", "intent_segments"])
@@ -36,7 +35,7 @@ MEMORY_COLUMNS = ["memory_id", "user_id", "session_key", "intent", "intent_sourc
 
 def read_memories(con):
     """Every stored memory as IntentMemory objects."""
-    frame = con.execute("select * from ml.intent_memories order by user_id, start_ts, memory_id").df()
+    frame = memory_rows(con)
     return memories_from_segments(frame.rename(columns={"memory_id": "segment_id"}))
 
 
@@ -59,8 +58,7 @@ def intent_memories(context: dg.AssetExecutionContext, warehouse: DuckDBResource
     first, end = window.start.date(), window.end.date()
     with warehouse.get_connection() as con:
         ensure_ml_tables(con)
-        segments = con.execute("select * from marts.intent_segments where event_date >= ? and event_date < ?",
-                               [first, end]).df()
+        segments = intent_segments_in_window(con, first, end)
         memories = memories_from_segments(segments)
         frame = memories_frame(memories)[MEMORY_COLUMNS] if memories else pd.DataFrame(columns=MEMORY_COLUMNS)
         frame["as_of_date"] = frame["start_ts"].map(lambda ts: pd.Timestamp(ts).date())
@@ -74,9 +72,8 @@ def intent_memories(context: dg.AssetExecutionContext, warehouse: DuckDBResource
     automation_condition=retrain_condition(),
 )
 def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfig, warehouse: DuckDBResource,
-                   mlflow: MLflowResource) -> dg.MaterializeResult:
+                   mlflow: MLflowResource, models: ModelStoreResource) -> dg.MaterializeResult:
     """The persona writer: a LoRA adapter on a pretrained LM, SFT on the heuristic writer's personas (π0), then groupwise DPO (πθ)."""
-    paths = data_paths()
     with warehouse.get_connection() as con:
         memories = read_memories(con)
     if not memories:
@@ -88,7 +85,7 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
                                                               tags={"asset": "persona_policy"}):
         import mlflow as ml
 
-        setup, policy = start_policy(config.backbone, train, paths.models, config.max_prompt_tokens,
+        setup, policy = start_policy(config.backbone, train, models.path, config.max_prompt_tokens,
                                      config.max_tasks, adapter, config.seed)
         backbone = describe(policy)
         ml.log_params({**config.model_dump(), **{f"policy_{k}": v for k, v in backbone.items()},
@@ -98,7 +95,7 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
             seed=config.seed))
         log_curve(enumerate(sft_losses), "sft_loss")
         with tempfile.TemporaryDirectory() as tmp:
-            pi0 = publish(save_policy(policy, setup.tokenizer, Path(tmp) / "pi0"), paths.models, "persona_policy_pi0")
+            pi0 = models.publish(save_policy(policy, setup.tokenizer, Path(tmp) / "pi0"), "persona_policy_pi0")
         params = GroupwiseParams(rounds=config.dpo_rounds, beta=config.dpo_beta, optimizer=config.dpo_optimizer,
                                  learning_rate=config.dpo_learning_rate, epochs_per_round=config.dpo_epochs,
                                  sampling=sampling_of(config, config.candidates, config.seed), seed=config.seed,
@@ -121,7 +118,7 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
         with tempfile.TemporaryDirectory() as tmp:
             model_dir = save_policy(policy, setup.tokenizer, Path(tmp) / "policy")
             (model_dir / "training.json").write_text(json.dumps(facts, indent=2))
-            stored = publish(model_dir, paths.models, "persona_policy")
+            stored = models.publish(model_dir, "persona_policy")
         registered = register_model_dir(
             stored.path, "persona_policy",
             "The persona-writing policy: a LoRA adapter on a pretrained LM, SFT on the heuristic writer's personas "
@@ -146,9 +143,9 @@ def policy_facts(stored) -> dict:
     automation_condition=retrain_condition(),
 )
 def induced_personas(context: dg.AssetExecutionContext, config: PersonaPolicyConfig,
-                     warehouse: DuckDBResource) -> dg.MaterializeResult:
+                     warehouse: DuckDBResource, models: ModelStoreResource) -> dg.MaterializeResult:
     """Several personas per user: πθ's best of K candidates per memory cluster, with its evidence and scores."""
-    stored = current(data_paths().models, "persona_policy")
+    stored = models.current("persona_policy")
     policy, tokenizer = load_policy(stored.path)
     facts = policy_facts(stored)
     with warehouse.get_connection() as con:

@@ -9,10 +9,10 @@ from dagster_duckdb import DuckDBResource
 from persona_dagster.defs.automation.conditions import daily_condition, retrain_condition
 from persona_dagster.defs.metadata import table
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
+from persona_dagster.defs.resources import ReportsResource
 from persona_dagster.personas.drift import DRIFT_COLUMNS, DriftParams, drift_summary, switch_detection, user_drift
-from persona_dagster.reports import write_report
-from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_window
+from persona_dagster.warehouse.persona_reads import memory_intents, persona_drift_rows, persona_task_weights
 
 GROUP = "personas"
 MAIN_CHANGE_CHECK = "main_persona_changes_within_threshold"
@@ -69,9 +69,8 @@ def persona_drift(context: dg.AssetExecutionContext, config: PersonaDriftConfig,
     since = days[0] - dt.timedelta(days=2 * params.period_days - 1)
     with warehouse.get_connection() as con:
         ensure_ml_tables(con)
-        memories = con.execute("""select user_id, as_of_date, intent from ml.intent_memories
-                                  where as_of_date >= ? and as_of_date <= ?""", [since, days[-1]]).df()
-        persona_tasks = con.execute("select persona, task, weight from staging.stg_reference__persona_tasks").df()
+        memories = memory_intents(con, since, days[-1])
+        persona_tasks = persona_task_weights(con)
         frames = [user_drift(memories, persona_tasks, day, params) for day in days]
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=DRIFT_COLUMNS)
         written = replace_window(con, "persona_drift", frame, days[0], days[-1] + dt.timedelta(days=1))
@@ -86,19 +85,17 @@ def persona_drift(context: dg.AssetExecutionContext, config: PersonaDriftConfig,
 
 @dg.asset(deps=[persona_drift], group_name=GROUP, kinds={"python"}, pool=DUCKDB_POOL,
           automation_condition=retrain_condition())
-def persona_drift_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def persona_drift_evaluation(warehouse: DuckDBResource, reports: ReportsResource) -> dg.MaterializeResult:
     """Precision and recall of detected main-persona changes vs the generator's switches (reports/persona_drift.json)."""
-    paths = data_paths()
-    truth = paths.ground_truth / SWITCHES_FILE
+    truth = reports.truth / SWITCHES_FILE
     if not truth.exists():
         return dg.MaterializeResult(metadata={"evaluated": False, "reason": f"no ground_truth/{SWITCHES_FILE}"})
     switches = pd.read_csv(truth, dtype=str)
     with warehouse.get_connection() as con:
-        drift = con.execute("""select user_id, as_of_date, period_days, compared, main_changed
-                               from ml.persona_drift""").df()
+        drift = persona_drift_rows(con)
     # nan (nothing detected, or nobody switched) is reported as null: JSON and metadata have no nan.
     scores = {k: None if v != v else v for k, v in switch_detection(drift, switches).items()}
-    write_report(paths.reports, "persona_drift", {
+    reports.write("persona_drift", {
         "metrics": scores, "dataset": {"as_of_days": int(drift["as_of_date"].nunique()), "rows": len(drift)},
         "definition": "per user: a main-persona change detected on a day whose two periods straddle the true switch"})
     return dg.MaterializeResult(metadata={"evaluated": True, **{k: v for k, v in scores.items() if v is not None}})

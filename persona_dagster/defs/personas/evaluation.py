@@ -10,30 +10,27 @@ from persona_dagster.defs.personas.assets import (
     GROUP, induced_personas, persona_policy, policy_facts, read_memories, sampling_of, split_of, torch_threads,
 )
 from persona_dagster.defs.personas.config import PersonaPolicyConfig
-from persona_dagster.defs.resources import MLflowResource
-from persona_dagster.model_store import current
+from persona_dagster.defs.resources import MLflowResource, ModelStoreResource, ReportsResource
 from persona_dagster.personas.groupwise_dpo import sampled_quality
 from persona_dagster.personas.induction_evaluation import item_futures
 from persona_dagster.personas.induction_report import COMPARED, clustering_recovery, true_personas, writer_figures
 from persona_dagster.personas.induction_run import prepare_induction
 from persona_dagster.personas.policy_model import PRESETS, load_policy, zero_shot_policy
-from persona_dagster.reports import write_report
-from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.persona_reads import read_catalogue, read_event_tasks
 
 EVAL_SEED = 424242
 
 
-def _written(setup, config: PersonaPolicyConfig, facts: dict) -> dict[str, list[list[str]]]:
+def _written(setup, config: PersonaPolicyConfig, facts: dict, models: ModelStoreResource) -> dict[str, list[list[str]]]:
     """{writer: per task, eval_samples texts}: heuristic writer, zero-shot backbone, π0, πθ on the same clusters."""
     writers = {"heuristic_writer": [[t.teacher.text] for t in setup.tasks]}
-    models = {}
+    loaders = {}
     if facts["backbone"] not in PRESETS:
-        models["zero_shot"] = lambda: zero_shot_policy(facts["backbone"], data_paths().models)
-    models["pi0"] = lambda: load_policy(current(data_paths().models, "persona_policy_pi0").path)
-    models["pi_theta"] = lambda: load_policy(current(data_paths().models, "persona_policy").path)
+        loaders["zero_shot"] = lambda: zero_shot_policy(facts["backbone"], models.path)
+    loaders["pi0"] = lambda: load_policy(models.current("persona_policy_pi0").path)
+    loaders["pi_theta"] = lambda: load_policy(models.current("persona_policy").path)
     sampling = sampling_of(config, config.eval_samples, EVAL_SEED)
-    for name, load in models.items():
+    for name, load in loaders.items():
         policy, _ = load()
         writers[name], _ = sampled_quality(policy, setup.tokenizer, setup.tasks, setup.scorer, sampling)
     return writers
@@ -44,10 +41,10 @@ def _written(setup, config: PersonaPolicyConfig, facts: dict) -> dict[str, list[
     automation_condition=retrain_condition(),
 )
 def persona_induction_evaluation(context: dg.AssetExecutionContext, config: PersonaPolicyConfig,
-                                 warehouse: DuckDBResource, mlflow: MLflowResource) -> dg.MaterializeResult:
+                                 warehouse: DuckDBResource, mlflow: MLflowResource, models: ModelStoreResource,
+                                 reports: ReportsResource) -> dg.MaterializeResult:
     """Heuristic / zero-shot / π0 / πθ on held-out users: training score, judge vs true personas, Hit@k on new items, hallucinations."""
-    paths = data_paths()
-    stored = current(paths.models, "persona_policy")
+    stored = models.current("persona_policy")
     facts = policy_facts(stored)
     _, tokenizer = load_policy(stored.path)
     with warehouse.get_connection() as con:
@@ -56,8 +53,8 @@ def persona_induction_evaluation(context: dg.AssetExecutionContext, config: Pers
         users = [u for u in split.heldout_users if u not in set(facts["train_users"])]
         before, after = split.before(memories, users), split.after(memories, users)
         catalogue = read_catalogue(con, {p for m in memories for p in m.pages})
-        truth = true_personas(paths.ground_truth)
-        events_truth = paths.ground_truth / "events_truth.parquet"
+        truth = true_personas(reports.truth)
+        events_truth = reports.truth / "events_truth.parquet"
         event_task = read_event_tasks(con, events_truth) if truth is not None and events_truth.exists() else None
         seen, future, _ = item_futures(before, after)
         _, _, popularity = item_futures(split.before(memories, sorted({m.user_id for m in memories})), [])
@@ -66,9 +63,9 @@ def persona_induction_evaluation(context: dg.AssetExecutionContext, config: Pers
                                       max_tasks=config.eval_max_tasks)
             recovery = clustering_recovery(setup, truth, catalogue, event_task)
     with torch_threads(config.cpu_threads):
-        written = _written(setup, config, facts)
+        written = _written(setup, config, facts, models)
     rows, differences, examples = writer_figures(setup, written, catalogue, truth, future, seen, popularity)
-    report = write_report(paths.reports, "persona_induction", {
+    report = reports.write("persona_induction", {
         "dataset": {"heldout_users": len(users), "tasks": len(setup.tasks), "memories_before": len(before),
                     "cutoff": str(split.cutoff), "items": len(catalogue.activity_task),
                     "users_with_new_items": sum(bool(v) for v in future.values())},

@@ -11,15 +11,14 @@ from persona_dagster.defs.automation.conditions import retrain_condition
 from persona_dagster.defs.failures import fail_on_too_little_data
 from persona_dagster.defs.metadata import plot, table
 from persona_dagster.defs.partitions import DUCKDB_POOL
-from persona_dagster.defs.resources import MLflowResource
+from persona_dagster.defs.resources import MLflowResource, ModelStoreResource, ReportsResource
 from persona_dagster.defs.segments.config import SegmentsConfig
-from persona_dagster.warehouse.segment_inputs import reference_maps
+from persona_dagster.warehouse.segment_inputs import read_user_segments, reference_maps
 from persona_dagster.defs.sessionbert.assets import EMBEDDING_MODEL, generic_bert_mlm, user_embeddings
 from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.embed import session_embeddings as embed_sessions
 from persona_dagster.sessionbert.embed import user_embeddings as mean_of_last_sessions
 from persona_dagster.sessionbert.tokenizer import load_tokenizer
-from persona_dagster.model_store import current
 from persona_dagster.segments.clustering import feasible_ks, silhouette_sweep
 from persona_dagster.segments.activity_labels import label_clusters_by_activity
 from persona_dagster.segments.persona_map import cluster_top_activities, map_clusters_to_personas
@@ -27,7 +26,6 @@ from persona_dagster.segments.plots import plot_silhouette_curves
 from persona_dagster.segments.recent_sessions import last_sessions
 from persona_dagster.segments.tfidf_features import tfidf_features, user_documents
 from persona_dagster.segment_store import save_segmentation
-from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.embedding_store import latest_user_embeddings
 from persona_dagster.warehouse.landed_names import read_landed_names
 from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_rows
@@ -55,10 +53,9 @@ def generic_user_vectors(sessions, users: list[str], model_dir) -> np.ndarray:
 @dg.asset(deps=[user_embeddings, generic_bert_mlm], group_name=GROUP, kinds={"scikitlearn", "mlflow"},
           pool=DUCKDB_POOL, automation_condition=retrain_condition())
 def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, warehouse: DuckDBResource,
-                  mlflow: MLflowResource) -> dg.MaterializeResult:
+                  mlflow: MLflowResource, models: ModelStoreResource, reports: ReportsResource) -> dg.MaterializeResult:
     """k-means (cosine) on SessionBERT user embeddings, k by silhouette; generic BERT and TF-IDF swept beside it."""
-    paths = data_paths()
-    encoder = current(paths.models, EMBEDDING_MODEL)
+    encoder = models.current(EMBEDDING_MODEL)
     with warehouse.get_connection() as con:
         users, vectors = latest_user_embeddings(con, encoder.version)
         sessions = read_sessions(con)
@@ -67,9 +64,9 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
     sweep = silhouette_sweep(vectors, ks, seed=config.seed)
     documents = user_documents(sessions[sessions["user_id"].isin(users)], last_n=8).reindex(users)
     tfidf = silhouette_sweep(tfidf_features(documents)[0], ks, seed=config.seed)
-    generic = silhouette_sweep(generic_user_vectors(sessions, users, current(paths.models, "generic_bert").path),
+    generic = silhouette_sweep(generic_user_vectors(sessions, users, models.current("generic_bert").path),
                                ks, seed=config.seed)
-    stored = save_segmentation(paths.models, sweep.centroids, {"k": sweep.best_k, "sessionbert_version": encoder.version,
+    stored = save_segmentation(models.path, sweep.centroids, {"k": sweep.best_k, "sessionbert_version": encoder.version,
                                                                "silhouette": sweep.scores[sweep.best_k]})
     as_of = sessions["event_date"].max()
     frame = {"user_id": users, "cluster": sweep.labels.astype(int), "segmentation_version": stored.version,
@@ -81,7 +78,7 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
                                              "k": fit.best_k}) for name, fit in (("tfidf", tfidf), ("generic_bert", generic))])
         replace_rows(con, "baseline_segments", baselines)
     curves = {"SessionBERT": sweep.scores, "generic BERT": generic.scores, "TF-IDF of sequences": tfidf.scores}
-    png = plot_silhouette_curves(curves, paths.artifacts / "plots" / "silhouette.png")
+    png = plot_silhouette_curves(curves, reports.plot_path("silhouette.png"))
     with mlflow.start_run("segments", run_name="user_segments", tags={"asset": "user_segments"}):
         import mlflow as ml
 
@@ -108,7 +105,7 @@ def persona_map(context: dg.AssetExecutionContext, config: SegmentsConfig,
                 warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Each cluster tagged with the persona its top activities' tasks make most probable, else by its top services."""
     with warehouse.get_connection() as con:
-        segments = con.execute("select user_id, cluster, segmentation_version from ml.user_segments").df()
+        segments = read_user_segments(con)
         sessions = read_sessions(con)
         activity_tasks, personas = reference_maps(con)
         landed = read_landed_names(con)

@@ -13,13 +13,16 @@ from dagster_duckdb import DuckDBResource
 from persona_dagster.defs.automation.conditions import retrain_condition
 from persona_dagster.defs.metadata import table
 from persona_dagster.defs.partitions import DUCKDB_POOL
-from persona_dagster.defs.resources import MLflowResource
+from persona_dagster.defs.resources import MLflowResource, ModelStoreResource, ReportsResource
 from persona_dagster.defs.segments.assets import persona_map, user_segments
 from persona_dagster.defs.segments.config import RecommendationEvaluationConfig
 from persona_dagster.warehouse.segment_inputs import (
     adoption,
     daily_service_usage,
     latest_persona_tags,
+    latest_recommendations,
+    read_baseline_segments,
+    read_user_segments,
     reference_maps,
     service_descriptions,
     services_by_persona,
@@ -27,7 +30,6 @@ from persona_dagster.warehouse.segment_inputs import (
 )
 from persona_dagster.defs.segments.serving import persona_assignments, service_recommendations, session_top_services
 from persona_dagster.defs.sessionbert.assets import sessionbert_mlm
-from persona_dagster.reports import write_report
 from persona_dagster.segments.cluster_quality import (
     label_agreement,
     paired_agreement_intervals,
@@ -51,7 +53,6 @@ from persona_dagster.sessionbert.examples import next_activity_examples
 from persona_dagster.sessionbert.finetune import finetune_next_activity
 from persona_dagster.sessionbert.tokenizer import load_tokenizer
 from persona_dagster.sessionbert.training import TrainConfig
-from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.landed_names import LandedNames, read_landed_names
 from persona_dagster.warehouse.session_io import read_sessions
 
@@ -129,11 +130,12 @@ def split_scores(sessions, adopted, inputs: AdoptionInputs, seen_days: int, rule
     return evaluate_split(sessions, adopted, inputs, seen_days, cfg.valid_days, extra)
 
 
-def shared_encoder(sessions: pd.DataFrame, splits: list[int], cfg: RecommendationEvaluationConfig) -> CutoffEncoder:
+def shared_encoder(sessions: pd.DataFrame, splits: list[int], cfg: RecommendationEvaluationConfig,
+                   work_dir: Path) -> CutoffEncoder:
     """One tokenizer + masked-LM trained on days up to the earliest split's training cutoff, so it serves all splits."""
     cutoff = min(time_split(sessions["event_date"], d, cfg.valid_days).train_end for d in splits)
     train = TrainConfig(epochs=cfg.encoder_epochs, lr=1e-3, cpu_threads=cfg.cpu_threads)
-    return encoder_for_cutoff(sessions, cutoff, data_paths().models / "work" / "protocol", train, cfg.encoder_preset)
+    return encoder_for_cutoff(sessions, cutoff, work_dir, train, cfg.encoder_preset)
 
 
 def session_vectors(sessions: pd.DataFrame, encoder: CutoffEncoder, cfg: RecommendationEvaluationConfig) -> SessionVectors:
@@ -146,7 +148,7 @@ def session_vectors(sessions: pd.DataFrame, encoder: CutoffEncoder, cfg: Recomme
 
 def clustering_scores(con, sessions: pd.DataFrame, truth: dict[str, str]) -> tuple[list[dict], dict]:
     """(rows, intervals): ARI/NMI vs true main personas and persona-tag accuracy per embedding, with paired intervals vs TF-IDF."""
-    segments = con.execute("select user_id, cluster from ml.user_segments order by user_id").df()
+    segments = read_user_segments(con)[["user_id", "cluster"]]
     activity_tasks, personas = reference_maps(con)
     users = [u for u in segments["user_id"] if u in truth]
     true = [truth[u] for u in users]
@@ -154,7 +156,7 @@ def clustering_scores(con, sessions: pd.DataFrame, truth: dict[str, str]) -> tup
     labelings = {"sessionbert": segments.set_index("user_id").loc[users, "cluster"].tolist()}
     user_tags = {"sessionbert": {u: tags[u] for u in users if u in tags}}
     ks = {"sessionbert": int(segments["cluster"].nunique())}
-    baselines = con.execute("select user_id, method, cluster, k from ml.baseline_segments").df()
+    baselines = read_baseline_segments(con)
     for method, group in baselines.groupby("method", sort=True):
         group = group[group["user_id"].isin(users)].set_index("user_id").loc[users]
         labelled = sessions.merge(group["cluster"].reset_index(), on="user_id")
@@ -182,17 +184,16 @@ def clustering_scores(con, sessions: pd.DataFrame, truth: dict[str, str]) -> tup
                  for baseline, name in BASELINE_CHECKS.items()],
 )
 def recommendation_evaluation(context: dg.AssetExecutionContext, config: RecommendationEvaluationConfig,
-                              warehouse: DuckDBResource, mlflow: MLflowResource):
+                              warehouse: DuckDBResource, mlflow: MLflowResource, models: ModelStoreResource,
+                              reports: ReportsResource):
     """Hit@5/Hit@3 with 95% intervals per seen-day split (leak-free protocol) vs popularity and item-kNN; cluster quality."""
-    paths = data_paths()
     with warehouse.get_connection() as con:
         sessions = read_sessions(con, latest=config.max_sessions)
         adopted = adoption(con)
         usage = daily_service_usage(con)
-        truth = true_main_personas(paths.ground_truth)
+        truth = true_main_personas(reports.truth)
         clustering, clustering_intervals = clustering_scores(con, sessions, truth) if truth else ([], {})
-        latest = con.execute("""select r.user_id, r.service from ml.service_recommendations r
-                                qualify r.as_of_date = max(r.as_of_date) over (partition by r.user_id)""").df()
+        latest = latest_recommendations(con)
         persona_services = services_by_persona(con)
         # Without persona definitions (most real logs) there is nothing to be tailored to.
         tailoring = (persona_tailoring_share(latest, latest_persona_tags(con), persona_services)
@@ -204,7 +205,7 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
     if not seen:
         raise dg.Failure(f"no seen-day split fits {n_days} days of sessions (seen_days {config.seen_days}, "
                          f"valid_days {config.valid_days}): recommendations need more days to be evaluated")
-    encoder = shared_encoder(sessions, seen, config)
+    encoder = shared_encoder(sessions, seen, config, models.work_dir("protocol"))
     inputs = AdoptionInputs(usage, adopted, session_vectors(sessions, encoder, config))
     with tempfile.TemporaryDirectory() as work:
         first_seen_end = min(time_split(sessions["event_date"], d, config.valid_days).valid_end for d in seen)
@@ -214,7 +215,7 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
     split_rows = [{"seen_days": s["seen_days"], "scored_users": s["scored_users"],
                    **{f"{m}_{h}": round(s[m][h], 4) for m in methods for h in ("hit@5", "hit@3")},
                    "chosen": _knobs_label(s["chosen_knobs"])} for s in splits]
-    report = write_report(paths.reports, "recommendations", {
+    report = reports.write("recommendations", {
         "dataset": {"sessions": len(sessions), "days": int(n_days)}, "protocol": PROTOCOL,
         "encoder": {"trained_until": str(encoder.cutoff), "sessions": encoder.n_sessions},
         "splits": splits, "clustering": clustering,

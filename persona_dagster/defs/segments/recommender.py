@@ -11,15 +11,13 @@ from dagster_duckdb import DuckDBResource
 from persona_dagster.defs.automation.conditions import retrain_condition
 from persona_dagster.defs.metadata import table
 from persona_dagster.defs.partitions import DUCKDB_POOL
-from persona_dagster.defs.resources import MLflowResource
+from persona_dagster.defs.resources import MLflowResource, ModelStoreResource
 from persona_dagster.defs.segments.config import RecommenderConfig
 from persona_dagster.warehouse.segment_inputs import adoption, daily_service_usage
 from persona_dagster.defs.sessionbert.assets import EMBEDDING_MODEL, user_embeddings
 from persona_dagster.evaluation.protocol import TimeSplit
-from persona_dagster.model_store import current, publish
 from persona_dagster.segments.adoption_model import AdoptionInputs, AdoptionKnobs, AdoptionRecommender, NotEnoughHistory
 from persona_dagster.segments.adoption_selection import choose_knobs, knob_grid
-from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.embedding_store import stored_session_vectors
 
 ADOPTION = dg.AssetKey(["marts", "user_service_adoption"])
@@ -51,10 +49,9 @@ def _train(inputs: AdoptionInputs, days: list[dt.date], valid_days: int):
     automation_condition=retrain_condition(),
 )
 def adoption_recommender(context: dg.AssetExecutionContext, config: RecommenderConfig, warehouse: DuckDBResource,
-                         mlflow: MLflowResource) -> dg.MaterializeResult:
+                         mlflow: MLflowResource, models: ModelStoreResource) -> dg.MaterializeResult:
     """Recommender of services a user takes up next: SessionBERT vectors + usage, knobs chosen on the last days."""
-    paths = data_paths()
-    encoder = current(paths.models, EMBEDDING_MODEL)
+    encoder = models.current(EMBEDDING_MODEL)
     with warehouse.get_connection() as con:
         inputs = AdoptionInputs(daily_service_usage(con), adoption(con), stored_session_vectors(con, encoder.version))
     days = inputs.days()
@@ -63,8 +60,8 @@ def adoption_recommender(context: dg.AssetExecutionContext, config: RecommenderC
     model, knobs, search, how = _train(inputs, days, config.valid_days)
     context.log.info(how)
     with tempfile.TemporaryDirectory() as tmp:
-        stored = publish(model.save(Path(tmp)), paths.models, MODEL_NAME,
-                         extra={"sessionbert_version": encoder.version, "trained_until": days[-1].isoformat()})
+        stored = models.publish(model.save(Path(tmp)), MODEL_NAME,
+                                extra={"sessionbert_version": encoder.version, "trained_until": days[-1].isoformat()})
     with mlflow.start_run("segments", run_name=MODEL_NAME, tags={"asset": MODEL_NAME}):
         import mlflow as ml
 

@@ -7,13 +7,13 @@ from dagster_duckdb import DuckDBResource
 
 from persona_dagster.defs.automation.conditions import daily_condition
 from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, single_run_backfill
+from persona_dagster.defs.resources import ModelStoreResource
 from persona_dagster.defs.segments.assets import persona_map
-from persona_dagster.warehouse.segment_inputs import adoption, daily_service_usage
+from persona_dagster.warehouse.segment_inputs import adoption, daily_service_usage, persona_map_rows
 from persona_dagster.defs.segments.recommender import MODEL_NAME, adoption_recommender
 from persona_dagster.segments.adoption_model import AdoptionInputs, AdoptionRecommender
-from persona_dagster.warehouse.embedding_store import stored_session_vectors
+from persona_dagster.warehouse.embedding_store import stored_session_vectors, user_embeddings_in_window
 from persona_dagster.defs.sessionbert.assets import user_embeddings
-from persona_dagster.model_store import current, current_metadata
 from persona_dagster.segment_store import load_segmentation
 from persona_dagster.segments.assignment import assign_personas
 from persona_dagster.segments.persona_map import ClusterPersona, PersonaMap, tag_personas
@@ -21,7 +21,6 @@ from persona_dagster.segments.recommend import RECOMMENDATIONS, top_services_fro
 from persona_dagster.sessionbert.finetune import predict_topk
 from persona_dagster.sessionbert.next_activity import NextActivityModel
 from persona_dagster.sessionbert.tokenizer import load_tokenizer
-from persona_dagster.settings import data_paths
 from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_window
 from persona_dagster.warehouse.window import days_in_window
 
@@ -30,7 +29,7 @@ ADOPTION = dg.AssetKey(["marts", "user_service_adoption"])
 
 
 def _stored_persona_map(con) -> PersonaMap:
-    rows = con.execute("select cluster, persona_tag, probability, mapped_share from ml.persona_map").fetchall()
+    rows = persona_map_rows(con)
     clusters = {int(c): ClusterPersona(int(c), tag, tag_personas(tag), float(p), {}, {}, float(share))
                 for c, tag, p, share in rows}
     return PersonaMap(clusters=clusters, lacking_signal=())
@@ -41,18 +40,16 @@ def _stored_persona_map(con) -> PersonaMap:
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
     automation_condition=daily_condition(),
 )
-def persona_assignments(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def persona_assignments(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                        models: ModelStoreResource) -> dg.MaterializeResult:
     """Users active on the day get the persona of their nearest centroid; new users need no re-clustering."""
-    segmentation, centroids, facts = load_segmentation(data_paths().models)
+    segmentation, centroids, facts = load_segmentation(models.path)
     window = context.partition_time_window
     first, end = window.start.date(), window.end.date()
     with warehouse.get_connection() as con:
         ensure_ml_tables(con)
         mapping = _stored_persona_map(con)
-        rows = con.execute(
-            "select user_id, as_of_date, embedding from embeddings.user_embeddings "
-            "where as_of_date >= ? and as_of_date < ? and model_version = ? order by as_of_date, user_id",
-            [first, end, facts["sessionbert_version"]]).df()
+        rows = user_embeddings_in_window(con, first, end, facts["sessionbert_version"])
         frames = []
         for day, group in rows.groupby("as_of_date", sort=True):
             assigned = assign_personas(list(group["user_id"]), np.stack(group["embedding"].to_numpy()), centroids, mapping)
@@ -78,13 +75,13 @@ def session_top_services(sessions: pd.DataFrame, model_dir, k: int = 5):
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
     automation_condition=daily_condition(),
 )
-def service_recommendations(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def service_recommendations(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                            models: ModelStoreResource) -> dg.MaterializeResult:
     """Top-5 services each active user has not used, from the adoption recommender, each with its reason."""
-    models = data_paths().models
-    stored = current(models, MODEL_NAME)
+    stored = models.current(MODEL_NAME)
     model = AdoptionRecommender.load(stored.path)
     # The vectors of the SessionBERT version the recommender was trained with, whatever is current now.
-    sessionbert_version = current_metadata(models, MODEL_NAME)["sessionbert_version"]
+    sessionbert_version = models.current_metadata(MODEL_NAME)["sessionbert_version"]
     window = context.partition_time_window
     first, end = window.start.date(), window.end.date()
     with warehouse.get_connection() as con:

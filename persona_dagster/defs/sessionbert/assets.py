@@ -11,13 +11,12 @@ from persona_dagster.defs.automation.conditions import daily_condition, retrain_
 from persona_dagster.defs.failures import fail_on_too_little_data
 from persona_dagster.defs.metadata import plot, table
 from persona_dagster.defs.partitions import DUCKDB_POOL, GPU_TAGS, daily_partitions, single_run_backfill
-from persona_dagster.defs.resources import MLflowResource
+from persona_dagster.defs.resources import MLflowResource, ModelStoreResource, ReportsResource
 from persona_dagster.defs.sessionbert.config import (
     ContrastiveStageConfig, EvaluationConfig, NextActivityTrainingConfig, TrainingConfig,
 )
-from persona_dagster.model_store import current, previous_model_with_tokenizer, publish
+from persona_dagster.model_store import previous_model_with_tokenizer
 from persona_dagster.plots import line_plot
-from persona_dagster.reports import write_report
 from persona_dagster.sessionbert.contrastive import (
     activity_texts,
     embed_activities,
@@ -32,9 +31,9 @@ from persona_dagster.sessionbert.finetune import finetune_next_activity, predict
 from persona_dagster.sessionbert.evaluate import evaluate_predictions
 from persona_dagster.sessionbert.pretrain import pretrain_mlm
 from persona_dagster.sessionbert.tokenizer import load_tokenizer, train_tokenizer
-from persona_dagster.settings import data_paths
 from persona_dagster.tracking import data_window, log_curve, register_model_dir
 from persona_dagster.warehouse.embedding_store import (
+    count_session_embeddings,
     ensure_embedding_tables,
     prune_stale_session_embeddings,
     refresh_user_embeddings,
@@ -68,13 +67,13 @@ def _flat_metrics(metrics: dict) -> dict[str, float]:
     automation_condition=retrain_condition(),
 )
 def session_tokenizer(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
-                      mlflow: MLflowResource) -> dg.MaterializeResult:
+                      mlflow: MLflowResource, models: ModelStoreResource) -> dg.MaterializeResult:
     """Word-level tokenizer over session sequences: each 'service;page' activity and section token stays whole."""
     sessions = _sessions(warehouse, config.max_sessions)
     tokenizer = train_tokenizer(list(sessions["sequence"]), config.vocab_size, "session")
     with tempfile.TemporaryDirectory() as tmp:
         tokenizer.save_pretrained(tmp)
-        stored = publish(Path(tmp), data_paths().models, "session_tokenizer")
+        stored = models.publish(Path(tmp), "session_tokenizer")
     encoded = tokenizer(list(sessions["sequence"][:2000]))["input_ids"]
     unk = sum(ids.count(tokenizer.unk_token_id) for ids in encoded) / max(1, sum(len(ids) for ids in encoded))
     with mlflow.start_run("sessionbert", run_name="session_tokenizer", tags={"asset": "session_tokenizer"}):
@@ -109,16 +108,16 @@ def _pretrain_logged(ml, texts: list[str], tokenizer, work: Path, config: Traini
     automation_condition=retrain_condition(),
 )
 def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
-                    mlflow: MLflowResource) -> dg.MaterializeResult:
+                    mlflow: MLflowResource, models: ModelStoreResource,
+                    reports: ReportsResource) -> dg.MaterializeResult:
     """BERT trained from scratch with masked-LM (15% masking) on session sequences; registered in MLflow."""
-    paths = data_paths()
-    tokenizer_dir = current(paths.models, "session_tokenizer")
+    tokenizer_dir = models.current("session_tokenizer")
     tokenizer = load_tokenizer(tokenizer_dir.path)
     sessions = _sessions(warehouse, config.max_sessions)
     # Checkpoints live under a folder named after the tokenizer and config: an interrupted run resumes.
-    warm_start = previous_model_with_tokenizer(paths.models, "sessionbert", tokenizer_dir.version, config.preset)
-    work = paths.models / "work" / (f"mlm-{tokenizer_dir.version}-{config.preset}-{config.max_len}-{config.epochs}-"
-                                    f"{len(sessions)}-{warm_start.version if warm_start else 'scratch'}")
+    warm_start = previous_model_with_tokenizer(models.path, "sessionbert", tokenizer_dir.version, config.preset)
+    work = models.work_dir(f"mlm-{tokenizer_dir.version}-{config.preset}-{config.max_len}-{config.epochs}-"
+                           f"{len(sessions)}-{warm_start.version if warm_start else 'scratch'}")
     with mlflow.start_run("sessionbert", run_name="sessionbert_mlm", tags={"asset": "sessionbert_mlm"}):
         import mlflow as ml
 
@@ -126,16 +125,16 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
                        "warm_start_from": warm_start.version if warm_start else "scratch"})
         result = _pretrain_logged(ml, list(sessions["sequence"]), tokenizer, work, config,
                                   init_from=warm_start.path if warm_start else None)
-        stored = publish(result.model_dir, paths.models, "sessionbert",
-                         extra={"tokenizer_version": tokenizer_dir.version, "max_len": config.max_len,
-                                "preset": config.preset})
+        stored = models.publish(result.model_dir, "sessionbert",
+                                extra={"tokenizer_version": tokenizer_dir.version, "max_len": config.max_len,
+                                       "preset": config.preset})
         registered = register_model_dir(
             stored.path, "sessionbert",
             "SessionBERT: a BERT trained from scratch with masked-LM on `service;page` session sequences "
             "(asset sessionbert_mlm); the encoder behind the embeddings and the next-activity model.",
             {"backbone": f"bert-{config.preset} (from scratch)", "data_window": data_window(sessions["session_start"]),
              "tokenizer_version": tokenizer_dir.version, "sessions": len(sessions)})
-    png = line_plot({"train MLM loss": result.train.loss_curve}, paths.artifacts / "plots" / "sessionbert_mlm_loss.png",
+    png = line_plot({"train MLM loss": result.train.loss_curve}, reports.plot_path("sessionbert_mlm_loss.png"),
                      "SessionBERT masked-LM loss", "step", "loss")
     return dg.MaterializeResult(metadata={
         "version": stored.version, "registered_version": str(registered), "device": result.train.device,
@@ -151,9 +150,8 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
     automation_condition=retrain_condition(),
 )
 def generic_bert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
-                     mlflow: MLflowResource) -> dg.MaterializeResult:
+                     mlflow: MLflowResource, models: ModelStoreResource) -> dg.MaterializeResult:
     """The paper's 'BERT-base' comparison: same size and training, but a generic word-level tokenizer on the raw text."""
-    paths = data_paths()
     sessions = _sessions(warehouse, config.max_sessions)
     texts = list(sessions["sequence"])
     tokenizer = train_tokenizer(texts, config.vocab_size, "generic")
@@ -164,7 +162,7 @@ def generic_bert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, 
 
         ml.log_params({**config.model_dump(), "sessions": len(sessions), "tokenizer": "generic"})
         result = _pretrain_logged(ml, texts, tokenizer, Path(work) / "mlm", config)
-        stored = publish(result.model_dir, paths.models, "generic_bert", extra={"preset": config.preset})
+        stored = models.publish(result.model_dir, "generic_bert", extra={"preset": config.preset})
     return dg.MaterializeResult(metadata={
         "version": stored.version, "vocab_size": len(tokenizer), "heldout_perplexity": float(result.heldout_perplexity),
         "train_steps": result.train.steps,
@@ -176,10 +174,9 @@ def generic_bert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, 
     automation_condition=retrain_condition(),
 )
 def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityTrainingConfig, warehouse: DuckDBResource,
-                        mlflow: MLflowResource) -> dg.MaterializeResult:
+                        mlflow: MLflowResource, models: ModelStoreResource) -> dg.MaterializeResult:
     """SessionBERT fine-tuned multi-task (next service + next page), the serving model; leak-free figures: next_activity_evaluation."""
-    paths = data_paths()
-    encoder = current(paths.models, "sessionbert")
+    encoder = models.current("sessionbert")
     tokenizer = load_tokenizer(encoder.path)
     sessions = _sessions(warehouse, config.max_sessions)
     examples = next_activity_examples(sessions)
@@ -189,7 +186,7 @@ def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityT
     # The prior as next_activity_evaluation fits it: orders 1..prior_order mixed, weights fitted on the training transitions.
     order = ExperimentConfig().prior_order
     positions = config.finetune_positions or "every"  # in the name: checkpoints of another setting never resume
-    work = paths.models / "work" / f"next-{encoder.version}-{config.epochs}-{len(examples)}-mix{order}-p{positions}"
+    work = models.work_dir(f"next-{encoder.version}-{config.epochs}-{len(examples)}-mix{order}-p{positions}")
     with mlflow.start_run("sessionbert", run_name="next_activity_model", tags={"asset": "next_activity_model"}):
         import mlflow as ml
 
@@ -207,7 +204,7 @@ def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityT
         ml.log_params({f"correction_{t}": w for t, w in correction.items()})
         log_curve(result.train.loss_curve, "finetune_loss")
         tokenizer.save_pretrained(result.model_dir)
-        stored = publish(result.model_dir, paths.models, "next_activity", extra={"encoder_version": encoder.version})
+        stored = models.publish(result.model_dir, "next_activity", extra={"encoder_version": encoder.version})
         registered = register_model_dir(
             stored.path, "next_activity",
             "Next service and next page after a session: SessionBERT fine-tuned multi-task on an n-gram transition "
@@ -268,9 +265,8 @@ def _gate_note(comparison: dict) -> str:
     automation_condition=retrain_condition(),
 )
 def next_activity_evaluation(context: dg.AssetExecutionContext, config: EvaluationConfig, warehouse: DuckDBResource,
-                             mlflow: MLflowResource) -> dg.MaterializeResult:
+                             mlflow: MLflowResource, reports: ReportsResource) -> dg.MaterializeResult:
     """The paper's table: SessionBERT multi- vs single-task vs generic-tokenizer BERT vs Markov/popularity, plus length ablation."""
-    paths = data_paths()
     sessions = _sessions(warehouse, config.max_sessions)
     train, test = split_by_time(sessions, quantile=1 - config.test_fraction)
     base = ExperimentConfig(preset=config.preset, max_len=128, finetune_positions=config.finetune_positions,
@@ -304,7 +300,7 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
                           "page_weighted_f1": r["metrics"]["page"]["weighted_f1"],
                           "heldout_perplexity": r["heldout_perplexity"], "sessions_truncated": truncated[n]}
                          for n, r in ablation.items()]
-        report = write_report(paths.reports, "next_activity", {
+        report = reports.write("next_activity", {
             "dataset": {"sessions": len(sessions), "train_sessions": len(train), "test_sessions": len(test),
                         "split": f"by time, last {config.test_fraction:.0%} of sessions held out",
                         "first_day": str(sessions["event_date"].min()), "last_day": str(sessions["event_date"].max())},
@@ -356,10 +352,10 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
     automation_condition=retrain_condition(),
 )
 def sessionbert_user_encoder(context: dg.AssetExecutionContext, config: ContrastiveStageConfig,
-                             warehouse: DuckDBResource, mlflow: MLflowResource) -> dg.MaterializeResult:
+                             warehouse: DuckDBResource, mlflow: MLflowResource, models: ModelStoreResource,
+                             reports: ReportsResource) -> dg.MaterializeResult:
     """SessionBERT's encoder after a user-level contrastive stage on activities: the embeddings segments cluster."""
-    paths = data_paths()
-    mlm = current(paths.models, "sessionbert")
+    mlm = models.current("sessionbert")
     sessions = _sessions(warehouse, config.max_sessions)
     cfg = config.stage_config()
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(
@@ -373,8 +369,8 @@ def sessionbert_user_encoder(context: dg.AssetExecutionContext, config: Contrast
         except ValueError as err:
             raise dg.Failure(f"sessionbert_user_encoder: {err}") from err
         log_curve(result.loss_curve, "contrastive_loss")
-        stored = publish(result.model_dir, paths.models, EMBEDDING_MODEL, extra={"mlm_version": mlm.version})
-    png = line_plot({"InfoNCE loss": result.loss_curve}, paths.artifacts / "plots" / "sessionbert_user_loss.png",
+        stored = models.publish(result.model_dir, EMBEDDING_MODEL, extra={"mlm_version": mlm.version})
+    png = line_plot({"InfoNCE loss": result.loss_curve}, reports.plot_path("sessionbert_user_loss.png"),
                      "User-level contrastive stage", "step", "loss")
     return dg.MaterializeResult(metadata={
         "version": stored.version, "mlm_version": mlm.version, "users": result.users,
@@ -387,9 +383,10 @@ def sessionbert_user_encoder(context: dg.AssetExecutionContext, config: Contrast
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
     automation_condition=daily_condition(),
 )
-def session_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def session_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                       models: ModelStoreResource) -> dg.MaterializeResult:
     """SessionBERT (user stage) vector of each session's activities, only for sessions lacking one for this version."""
-    model = current(data_paths().models, EMBEDDING_MODEL)
+    model = models.current(EMBEDDING_MODEL)
     window = context.partition_time_window
     first, end = window.start.date(), window.end.date()
     encoder, tokenizer = load_encoder(model.path), load_tokenizer(model.path)
@@ -400,9 +397,7 @@ def session_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResou
         if len(todo):
             vectors = embed_activities(encoder, tokenizer, activity_texts(todo))
             write_session_embeddings(con, todo, vectors, model.version)
-        total = con.execute(
-            "select count(*) from embeddings.session_embeddings where event_date >= ? and event_date < ? "
-            "and model_version = ?", [first, end, model.version]).fetchone()[0]
+        total = count_session_embeddings(con, first, end, model.version)
     return dg.MaterializeResult(metadata={
         "model_version": model.version, "embedded_now": len(todo), "already_embedded": total - len(todo),
         "pruned_stale": pruned, "dim": int(encoder.config.hidden_size),
@@ -414,9 +409,10 @@ def session_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResou
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL,
     automation_condition=daily_condition(),
 )
-def user_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def user_embeddings(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+                    models: ModelStoreResource) -> dg.MaterializeResult:
     """Per user active on a day: the mean of their last 8 session vectors up to that day."""
-    model = current(data_paths().models, EMBEDDING_MODEL)
+    model = models.current(EMBEDDING_MODEL)
     window = context.partition_time_window
     first, end = window.start.date(), window.end.date()
     with warehouse.get_connection() as con:
