@@ -18,9 +18,9 @@
    line break, so the length is checked too (DuckDB's regexp_full_match matches the whole text).
    Epoch milliseconds convert exactly (DuckDB's to_timestamp(ms / 1000.0) rounds a double to the
    microsecond, which gives the same value for whole milliseconds). ISO-8601 text goes through each
-   engine's own timestamp parser: both read 'YYYY-MM-DD[ |T]HH:MM[:SS[.ffffff]]' with 'Z', '+HH:MM' or no
-   offset, and a date alone; they differ on rarer forms (DuckDB reads '+HHMM' and ' UTC', Spark reads
-   zone names like 'Europe/Paris'), so landing files should stick to ISO-8601 or epoch numbers. #}
+   engine's own timestamp parser: both read 'YYYY-MM-DD[ |T]HH:MM[:SS[.fraction]]' with 'Z', '+HH:MM',
+   '+HHMM', ' UTC', a zone name or no offset, and a date alone; DuckDB also reads rarer forms such as
+   '2026/01/05 10:00', which Spark leaves NULL (unparseable_timestamp). #}
 {% macro spark__parse_event_ts(column) -%}
     case
         when trim({{ column }}) rlike '^[0-9]{10}$' and length(trim({{ column }})) = 10

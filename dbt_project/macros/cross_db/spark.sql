@@ -30,7 +30,7 @@
 {# on-run-start: on DuckDB the Python loaders write raw.*. On Spark, when PERSONA_DAGSTER_SPARK_RAW_DIR
    names a folder of parquet files (persona_dagster.warehouse.spark_sources.export_raw writes one per
    raw table), raw.<table> becomes an external table over <folder>/<table>; unset (a lakehouse whose
-   raw.* tables already exist), nothing is created. #}
+   raw.* tables already exist), nothing is created. The folder must be an absolute path or URI. #}
 {% macro register_raw_sources() -%}
     {{ return(adapter.dispatch('register_raw_sources')()) }}
 {%- endmacro %}
