@@ -39,8 +39,9 @@
 {%- endmacro %}
 
 {% macro spark__register_raw_sources() -%}
-    {%- set folder = env_var('PERSONA_DAGSTER_SPARK_RAW_DIR', '') -%}
-    {%- if folder and execute -%}
+    {#- Read only while executing, so the folder never enters the partial-parse state (partition_window.sql). -#}
+    {%- set folder = env_var('PERSONA_DAGSTER_SPARK_RAW_DIR', '') if execute else '' -%}
+    {%- if folder -%}
         {%- do run_query('create schema if not exists raw') -%}
         {%- for table in ['events', 'activity_tasks', 'persona_tasks', 'personas', 'services'] -%}
             {%- do run_query("create table if not exists raw." ~ table ~ " using parquet location '"
