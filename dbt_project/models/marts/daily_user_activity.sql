@@ -18,12 +18,12 @@ select
     u.user_id,
     u.event_date,
     s.n_sessions,
-    sum(u.n_events)::bigint as n_events,
+    cast(sum(u.n_events) as bigint) as n_events,
     count(*) as n_services,
-    sum(u.n_activities)::bigint as n_activities,
+    cast(sum(u.n_activities) as bigint) as n_activities,
     min(u.first_ts) as first_ts,
     max(u.last_ts) as last_ts,
-    first(u.service order by u.n_events desc, u.service) as top_service,
+    {{ first_ordered('u.service', ['u.n_events desc', 'u.service']) }} as top_service,
     count(*) filter (where a.first_used_date = u.event_date) as n_new_services
 from usage as u
 join sessions as s using (user_id, event_date)

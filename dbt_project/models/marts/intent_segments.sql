@@ -35,7 +35,7 @@ islands as (
 
 -- First occurrence of each service and page in a segment: group-bys, cheaper in DuckDB than windows.
 services as (
-    select session_key, segment_index, list(service order by first_seq) as services
+    select session_key, segment_index, {{ ordered_list('service', ['first_seq']) }} as services
     from (
         select session_key, segment_index, service, min(event_seq) as first_seq
         from islands
@@ -46,7 +46,7 @@ services as (
 
 pages as (
     -- 'service;page' with the names as landed (not the activity token), so it joins with the other marts.
-    select session_key, segment_index, list(service || ';' || page order by first_seq) as pages
+    select session_key, segment_index, {{ ordered_list("service || ';' || page", ['first_seq']) }} as pages
     from (
         select session_key, segment_index, service, page, min(event_seq) as first_seq
         from islands
@@ -66,8 +66,8 @@ segments as (
         min(event_ts) as start_ts,
         max(event_ts) as end_ts,
         count(*) as n_actions,
-        count(distinct (service, page)) as n_distinct_pages,
-        list(event_id order by event_seq) as event_ids
+        {{ count_distinct_tuple(['service', 'page']) }} as n_distinct_pages,
+        {{ ordered_list('event_id', ['event_seq']) }} as event_ids
     from islands
     group by session_key, segment_index
 )

@@ -6,7 +6,7 @@ select
     any_value(event_date) as event_date,
     min(event_ts) as session_start,
     max(event_ts) as session_end,
-    date_diff('second', min(event_ts), max(event_ts)) as duration_seconds,
+    {{ seconds_between('min(event_ts)', 'max(event_ts)') }} as duration_seconds,
     count(*) as n_events,
     count(distinct service) as n_services,
     count(distinct activity) as n_activities

@@ -1,4 +1,9 @@
-{{ config(window_column=none, pre_hook="{{ adoption_take_touched() }}") }}
+{{ config(
+    materialized=adoption_materialization(),
+    partition_by=none,
+    window_column=none,
+    pre_hook="{{ adoption_take_touched() }}",
+) }}
 {# First and last use of each service per user over all loaded days. A run rewrites only the
    (user, service) pairs its window touches (macros/adoption.sql takes them out first): a pair
    whose days so far lie outside the window adds the window's usage to its totals; a pair whose
@@ -19,7 +24,7 @@ window_pairs as (
         max(event_date) as last_used_date,
         max(last_ts) as last_used_at,
         count(*) as n_days_used,
-        sum(n_events)::bigint as n_events
+        cast(sum(n_events) as bigint) as n_events
     from usage
     group by all
 )
@@ -38,7 +43,7 @@ recomputed as (
         max(u.event_date) as last_used_date,
         max(u.last_ts) as last_used_at,
         count(*) as n_days_used,
-        sum(u.n_events)::bigint as n_events
+        cast(sum(u.n_events) as bigint) as n_events
     from {{ ref('int_users__daily_service_usage') }} as u
     semi join (select user_id, service from touched where overlaps_window) as t using (user_id, service)
     group by all
@@ -54,7 +59,7 @@ select
     greatest(w.last_used_date, t.last_used_date) as last_used_date,
     greatest(w.last_used_at, t.last_used_at) as last_used_at,
     w.n_days_used + coalesce(t.n_days_used, 0) as n_days_used,
-    (w.n_events + coalesce(t.n_events, 0))::bigint as n_events
+    cast(w.n_events + coalesce(t.n_events, 0) as bigint) as n_events
 from window_pairs as w
 left join touched as t using (user_id, service)
 where not coalesce(t.overlaps_window, false)

@@ -59,7 +59,7 @@ reasons as (
             when service is null then 'empty_service'
             when page is null then 'missing_page'
             when billing_tier_text is not null and billing_tier is null
-                and (billing_amount is null or billing_amount < 0 or not isfinite(billing_amount))
+                and (billing_amount is null or billing_amount < 0 or not {{ is_finite('billing_amount') }})
                 then 'invalid_billing_tier'
         end as row_reason
     from billing
