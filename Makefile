@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null)
 
-.PHONY: install demo test test-fast dev mlflow-ui docs lint bench clean
+.PHONY: install demo demo-full test test-fast dev mlflow-ui docs lint bench clean
 
 # The venv is (re)built when the dependency pins change; requirements.lock keeps installs reproducible.
 $(STAMP): pyproject.toml requirements.lock
@@ -45,6 +45,10 @@ install: $(STAMP) $(MANIFEST)
 ## Generate the default synthetic data (if none landed yet) and materialize every asset for its days.
 demo: $(STAMP) $(MANIFEST)
 	$(BIN)/persona-dagster demo
+
+## The same with the assets' own model budgets (those of scheduled runs): hours on 2 CPU cores, minutes on a GPU.
+demo-full: $(STAMP) $(MANIFEST)
+	$(BIN)/persona-dagster demo --budget full
 
 ## The whole test suite: one worker per core (at most 4), each file on one worker so its module fixtures
 ## (materialized pipelines, trained models) build once; tests/conftest.py gives each worker one torch thread.

@@ -24,11 +24,14 @@ def _add_demo(subparsers) -> None:
     parser.add_argument("--users", type=int, default=DEMO_USERS)
     parser.add_argument("--days", type=int, default=DEMO_DAYS)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--budget", choices=("demo", "full"), default="demo",
+                        help="demo: the small model budgets that fit ~10 minutes on 2 cores (default); "
+                             "full: the assets' own defaults, as scheduled runs use them (hours on a CPU)")
 
     def run(args: argparse.Namespace) -> None:
         from persona_dagster.demo import run_demo
 
-        run_demo(users=args.users, days=args.days, seed=args.seed)
+        run_demo(users=args.users, days=args.days, seed=args.seed, budget=args.budget)
 
     parser.set_defaults(func=run)
 

@@ -69,7 +69,11 @@ DEMO_MODEL_CONFIG = {
 }
 
 
-def run_demo(users: int = DEMO_USERS, days: int = DEMO_DAYS, seed: int = 7) -> None:
+def run_demo(users: int = DEMO_USERS, days: int = DEMO_DAYS, seed: int = 7, budget: str = "demo") -> None:
+    """Generate the default data if none landed, then materialize every asset for its days.
+
+    budget "demo" runs the models at DEMO_MODEL_CONFIG; "full" at the assets' own defaults.
+    """
     from persona_dagster.synth.generator import SynthConfig, generate
 
     paths = data_paths()
@@ -92,7 +96,7 @@ def run_demo(users: int = DEMO_USERS, days: int = DEMO_DAYS, seed: int = 7) -> N
     instance = dg.DagsterInstance.get()
     with progress_lines(instance, log_file):
         results = materialize_days(days_landed[0], days_landed[-1], instance=instance,
-                                   log_level="INFO", asset_config=DEMO_MODEL_CONFIG)
+                                   log_level="INFO", asset_config=DEMO_MODEL_CONFIG if budget == "demo" else None)
     _print_check_failures(results)
     if not all(r.success for r in results):
         raise SystemExit(f"A run failed: see {log_file} or the Dagster UI (make dev) for its logs.")

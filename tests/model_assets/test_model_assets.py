@@ -89,7 +89,8 @@ def test_evaluation_report_compares_against_baselines(built):
     report = json.loads((built / "reports" / "next_activity.json").read_text())
     models = {row["model"] for row in report["comparison"]}
     assert models == {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert",
-                      "sessionbert_without_markov_prior", "popularity", "markov", "markov2", "ngram_prior"}
+                      "sessionbert_without_markov_prior", "sessionbert_as_trained", "popularity", "markov", "markov2",
+                      "ngram_prior"}
     assert [row["max_len"] for row in report["length_ablation"]["rows"]] == [64, 128]
     assert report["dataset"]["train_sessions"] > report["dataset"]["test_sessions"] > 0
     # Each head's correction weight came from validation rows, and the multi-task row was scored with it.

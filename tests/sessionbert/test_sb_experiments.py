@@ -24,7 +24,9 @@ def test_compare_models_scores_everything_on_one_test_set(tmp_path):
     n = report["n_test_examples"]
     assert n > 0 and report["headline_metric"] == "weighted_f1"
     assert set(report["models"]) == {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert",
-                                     "sessionbert_without_markov_prior"}
+                                     "sessionbert_without_markov_prior", "sessionbert_as_trained"}
+    # Generic BERT is scored as trained; the validated weights are SessionBERT's.
+    assert report["models"]["generic_bert"]["correction"] == {"service": 1.0, "page": 1.0}
     # The fine-tuning lr and the per-head correction weights came from validation on the later training
     # examples, not from the test set: every (lr, weight) was scored there.
     search = report["validation"]["search"]
@@ -102,7 +104,8 @@ def test_without_the_prior_ablation_the_row_is_left_out_and_nothing_else_changes
     train, test = split_by_time(toy_sessions(120, seed=5), quantile=0.75)
     report = compare_models(train, test, tmp_path, dataclasses.replace(FAST, prior_ablation=False))
     assert "sessionbert_without_markov_prior" not in report["models"]
-    assert {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert"} == set(report["models"])
+    assert {"sessionbert", "sessionbert_service_only", "sessionbert_page_only", "generic_bert",
+            "sessionbert_as_trained"} == set(report["models"])
     assert all("sessionbert_without_markov_prior" not in by_task for by_task in report["intervals"].values())
 
 
@@ -110,5 +113,5 @@ def test_without_the_task_ablation_only_the_multi_task_model_is_fine_tuned(tmp_p
     train, test = split_by_time(toy_sessions(120, seed=5), quantile=0.75)
     config = dataclasses.replace(FAST, prior_ablation=False, task_ablation=False)
     report = compare_models(train, test, tmp_path, config)
-    assert {"sessionbert", "generic_bert"} == set(report["models"])
+    assert {"sessionbert", "sessionbert_as_trained", "generic_bert"} == set(report["models"])
     assert set(report["models"]["sessionbert"]["metrics"]) == {"service", "page"}
