@@ -60,9 +60,9 @@ DEMO_MODEL_CONFIG = {
     # The pretrained policy (SmolLM2-135M + LoRA) at its tiniest viable CPU budget: a few users, short
     # prompts and completions, one SFT pass of a few steps, one groupwise-DPO round with K=3 (the smallest
     # group that is still a ranking, not a pair).
-    # Four judged clusters: the demo's held-out figures rest on two users either way (6 clusters gave n=2);
-    # the mixture prior and DPO's NLL anchor had taken the fresh-clone demo to 10 min 14 s.
-    **{name: {"max_users": 3, "heldout_users": 6, "max_tasks": 4, "eval_max_tasks": 4, "max_prompt_tokens": 128,
+    # Six judged clusters, spread one per held-out user (induction_run.prepare_induction): n = 6 users. Before
+    # the spread, the first clusters were one or two users' (4 clusters gave n = 1).
+    **{name: {"max_users": 3, "heldout_users": 6, "max_tasks": 4, "eval_max_tasks": 6, "max_prompt_tokens": 128,
               "sft_epochs": 3, "sft_batch_size": 3, "candidates": 3, "dpo_rounds": 1, "max_new_tokens": 40,
               "eval_samples": 1}
        for name in ("persona_policy", "induced_personas", "persona_induction_evaluation")},
