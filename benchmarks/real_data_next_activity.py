@@ -19,7 +19,7 @@ import time
 
 import duckdb
 
-from persona_dagster.defs.sessionbert.assets import _comparison_rows
+from persona_dagster.defs.sessionbert.evaluation import comparison_rows
 from persona_dagster.reports import write_report
 from persona_dagster.sessionbert.examples import split_by_time
 from persona_dagster.sessionbert.experiments import ExperimentConfig, compare_models
@@ -72,7 +72,7 @@ def evaluate(name: str, args: argparse.Namespace) -> dict:
     report = write_report(real_reports_dir(name), "next_activity", {
         "dataset": {"name": name, "sessions": len(sessions), "train_sessions": len(train), "test_sessions": len(test),
                     "split": how, **({"msnbc_users": args.msnbc_users} if name == "msnbc" else {})},
-        "headline_metric": result["headline_metric"], "comparison": _comparison_rows(result),
+        "headline_metric": result["headline_metric"], "comparison": comparison_rows(result),
         "validation": result["validation"], "prior": result["prior"], "intervals": result["intervals"],
         "n_train_examples": result["n_train_examples"], "n_test_examples": result["n_test_examples"],
         "config": {"epochs": args.epochs, "preset": args.preset, "max_sessions": args.max_sessions, "max_len": 128,

@@ -10,7 +10,7 @@ from persona_dagster.defs.personas.drift import persona_drift_evaluation
 from persona_dagster.defs.personas.evaluation import persona_induction_evaluation
 from persona_dagster.defs.resources import ReportsResource
 from persona_dagster.defs.segments.evaluation import recommendation_evaluation
-from persona_dagster.defs.sessionbert.assets import next_activity_evaluation
+from persona_dagster.defs.sessionbert.evaluation import next_activity_evaluation
 from persona_dagster.evaluation.leaderboard import build_leaderboard
 
 GROUP = "evaluation"

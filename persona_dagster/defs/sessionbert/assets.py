@@ -1,6 +1,5 @@
 """SessionBERT as assets: each trains or evaluates, logs to MLflow and shows its figures as metadata."""
 
-import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from persona_dagster.defs.metadata import plot, table
 from persona_dagster.defs.partitions import DUCKDB_POOL, GPU_TAGS, daily_partitions, single_run_backfill
 from persona_dagster.defs.resources import MLflowResource, ModelStoreResource, ReportsResource
 from persona_dagster.defs.sessionbert.config import (
-    ContrastiveStageConfig, EvaluationConfig, NextActivityTrainingConfig, TrainingConfig,
+    ContrastiveStageConfig, NextActivityTrainingConfig, TrainingConfig,
 )
 from persona_dagster.model_store import previous_model_with_tokenizer
 from persona_dagster.plots import line_plot
@@ -24,9 +23,7 @@ from persona_dagster.sessionbert.contrastive import (
 )
 from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.examples import next_activity_examples, require_examples, split_by_time
-from persona_dagster.sessionbert.experiments import (
-    ExperimentConfig, choose_correction, compare_models, length_ablation, truncated_shares,
-)
+from persona_dagster.sessionbert.experiments import ExperimentConfig, choose_correction
 from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity
 from persona_dagster.sessionbert.evaluate import evaluate_predictions
 from persona_dagster.sessionbert.pretrain import pretrain_mlm
@@ -51,7 +48,8 @@ GROUP = "sessionbert"
 # Assets that train: a Kubernetes deployment schedules these on GPU nodes (see deploy/).
 
 
-def _sessions(warehouse: DuckDBResource, latest: int):
+def latest_sessions(warehouse: DuckDBResource, latest: int):
+    """The latest `latest` sessions of marts.session_sequences."""
     with warehouse.get_connection() as con:
         return read_sessions(con, latest=latest)
 
@@ -69,7 +67,7 @@ def _flat_metrics(metrics: dict) -> dict[str, float]:
 def session_tokenizer(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
                       mlflow: MLflowResource, models: ModelStoreResource) -> dg.MaterializeResult:
     """Word-level tokenizer over session sequences: each 'service;page' activity and section token stays whole."""
-    sessions = _sessions(warehouse, config.max_sessions)
+    sessions = latest_sessions(warehouse, config.max_sessions)
     tokenizer = train_tokenizer(list(sessions["sequence"]), config.vocab_size, "session")
     with tempfile.TemporaryDirectory() as tmp:
         tokenizer.save_pretrained(tmp)
@@ -113,7 +111,7 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
     """BERT trained from scratch with masked-LM (15% masking) on session sequences; registered in MLflow."""
     tokenizer_dir = models.current("session_tokenizer")
     tokenizer = load_tokenizer(tokenizer_dir.path)
-    sessions = _sessions(warehouse, config.max_sessions)
+    sessions = latest_sessions(warehouse, config.max_sessions)
     # Checkpoints live under a folder named after the tokenizer and config: an interrupted run resumes.
     warm_start = previous_model_with_tokenizer(models.path, "sessionbert", tokenizer_dir.version, config.preset)
     work = models.work_dir(f"mlm-{tokenizer_dir.version}-{config.preset}-{config.max_len}-{config.epochs}-"
@@ -152,7 +150,7 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
 def generic_bert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
                      mlflow: MLflowResource, models: ModelStoreResource) -> dg.MaterializeResult:
     """The paper's 'BERT-base' comparison: same size and training, but a generic word-level tokenizer on the raw text."""
-    sessions = _sessions(warehouse, config.max_sessions)
+    sessions = latest_sessions(warehouse, config.max_sessions)
     texts = list(sessions["sequence"])
     tokenizer = train_tokenizer(texts, config.vocab_size, "generic")
     with tempfile.TemporaryDirectory() as work, mlflow.start_run(
@@ -178,7 +176,7 @@ def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityT
     """SessionBERT fine-tuned multi-task (next service + next page), the serving model; leak-free figures: next_activity_evaluation."""
     encoder = models.current("sessionbert")
     tokenizer = load_tokenizer(encoder.path)
-    sessions = _sessions(warehouse, config.max_sessions)
+    sessions = latest_sessions(warehouse, config.max_sessions)
     examples = next_activity_examples(sessions)
     train, test = split_by_time(examples, quantile=0.8)
     with fail_on_too_little_data("next_activity_model"):
@@ -224,129 +222,6 @@ def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityT
     })
 
 
-def _comparison_rows(comparison: dict) -> list[dict]:
-    rows = []
-    for name, run in {**comparison["models"], **{k: {"metrics": v} for k, v in comparison["baselines"].items()}}.items():
-        metrics = run["metrics"]
-        row = {"model": name}
-        for task in ("service", "page"):
-            if task in metrics:
-                row[f"{task}_weighted_f1"] = metrics[task]["weighted_f1"]
-                row[f"{task}_macro_f1"] = metrics[task]["macro_f1"]
-                row[f"{task}_accuracy"] = metrics[task]["accuracy"]
-        rows.append(row)
-    return rows
-
-
-def _gate_note(comparison: dict) -> str:
-    """The issue's gate (SessionBERT >= first-order Markov, per head) and how SessionBERT stands to the second order."""
-    parts = []
-    for task, v in comparison["intervals"].items():
-        for other, label in (("markov", "first-order Markov"), ("markov2", "second-order Markov")):
-            d = v.get(f"sessionbert_minus_{other}")
-            if d is None:
-                continue
-            verdict = ">=" if d["value"] >= 0 else "<"
-            beyond = " (interval above 0)" if d["lo"] > 0 else (" (interval below 0)" if d["hi"] < 0 else
-                                                                   " (interval spans 0)")
-            parts.append(f"{task}: SessionBERT {verdict} {label} by {d['value']:+.3f} "
-                         f"[{d['lo']:+.3f}, {d['hi']:+.3f}]{beyond}")
-    met = all(v["sessionbert_minus_markov"]["value"] >= 0 for v in comparison["intervals"].values())
-    return (f"gate (SessionBERT >= first-order Markov, test weighted F1, every head): {'met' if met else 'not met'}; "
-            + "; ".join(parts) +
-            f"; strongest count baseline on validation: {comparison['validation']['strongest_baseline']}; "
-            f"correction weight per head chosen on validation: {comparison['validation']['chosen_correction']}; "
-            f"prior: orders 1..{comparison['prior']['order']} mixed, weights {comparison['prior']['weights']} "
-            f"(fitted on the training transitions)")
-
-
-@dg.asset(
-    deps=[SESSION_SEQUENCES], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
-    automation_condition=retrain_condition(),
-)
-def next_activity_evaluation(context: dg.AssetExecutionContext, config: EvaluationConfig, warehouse: DuckDBResource,
-                             mlflow: MLflowResource, reports: ReportsResource) -> dg.MaterializeResult:
-    """The paper's table: SessionBERT multi- vs single-task vs generic-tokenizer BERT vs Markov/popularity, plus length ablation."""
-    sessions = _sessions(warehouse, config.max_sessions)
-    train, test = split_by_time(sessions, quantile=1 - config.test_fraction)
-    base = ExperimentConfig(preset=config.preset, max_len=128, finetune_positions=config.finetune_positions,
-                            prior_ablation=config.prior_ablation, task_ablation=config.task_ablation)
-    base = dataclasses.replace(
-        base,
-        pretrain=dataclasses.replace(base.pretrain, epochs=config.epochs, cpu_threads=config.cpu_threads),
-        finetune=dataclasses.replace(base.finetune, epochs=config.epochs, cpu_threads=config.cpu_threads),
-    )
-    small = sessions.tail(config.ablation_max_sessions)
-    small_train, small_test = split_by_time(small, quantile=1 - config.test_fraction)
-    with tempfile.TemporaryDirectory() as work, mlflow.start_run(
-        "sessionbert", run_name="next_activity_evaluation", tags={"asset": "next_activity_evaluation"}
-    ):
-        import mlflow as ml
-
-        with fail_on_too_little_data("next_activity_evaluation"):
-            comparison = compare_models(train, test, Path(work) / "compare", base)
-            validation = comparison["validation"]
-            chosen = dataclasses.replace(base.finetune, lr=validation["chosen_finetune_lr"])
-            ablation = length_ablation(small_train, small_test, Path(work) / "ablation",
-                                       dataclasses.replace(base, preset=config.ablation_preset, finetune=chosen,
-                                                           prior_order=comparison["prior"]["order"],
-                                                           correction=validation["chosen_correction"]),
-                                       lengths=config.ablation_lengths)
-        rows = _comparison_rows(comparison)
-        for row in rows:
-            ml.log_metrics({f"{row['model']}_{k}": float(v) for k, v in row.items() if k != "model"})
-        truncated = truncated_shares(list(small["sequence"]), config.ablation_lengths)
-        ablation_rows = [{"max_len": n, "service_weighted_f1": r["metrics"]["service"]["weighted_f1"],
-                          "page_weighted_f1": r["metrics"]["page"]["weighted_f1"],
-                          "heldout_perplexity": r["heldout_perplexity"], "sessions_truncated": truncated[n]}
-                         for n, r in ablation.items()]
-        report = reports.write("next_activity", {
-            "dataset": {"sessions": len(sessions), "train_sessions": len(train), "test_sessions": len(test),
-                        "split": f"by time, last {config.test_fraction:.0%} of sessions held out",
-                        "first_day": str(sessions["event_date"].min()), "last_day": str(sessions["event_date"].max())},
-            "headline_metric": comparison["headline_metric"],
-            "protocol": "tokenizer and masked-LM on the training sessions only; the prior's mixture of n-gram "
-                        "orders fitted on the training transitions (each with its own session left out); the "
-                        "strongest count baseline, the fine-tuning lr and each head's correction weight (logits = w * head "
-                        "+ prior, w in {0, 0.5, 1}; 0 = the prior alone) chosen on every position of the "
-                        "last training sessions (validation, with its own tokenizer and masked-LM trained on the "
-                        "sessions before it); fine-tuning on every position of each training session; the "
-                        "held-out later sessions scored once, at their last activity; intervals by paired "
-                        "bootstrap over test examples; ngram_prior = the prior the heads correct, alone",
-            "comparison": rows,
-            "gate": _gate_note(comparison),
-            "validation": comparison["validation"],
-            "prior": comparison["prior"],
-            "intervals": comparison["intervals"],
-            "length_ablation": {"sessions": len(small), "preset": config.ablation_preset, "rows": ablation_rows,
-                                "note": "sessions_truncated = share of sessions longer than max_len tokens; "
-                                        "lengths no session exceeds cannot differ. Truncation keeps the latest "
-                                        "activities and at most half the budget of context; the heads add "
-                                        "a learned correction to the last activities' n-gram transition prior, so rows "
-                                        "with equal F1 mean the correction changed no top-1 prediction at this "
-                                        "budget, whatever the model saw"},
-            "config": config.model_dump(),
-        })
-        ml.log_artifact(str(report))
-    by_model = {r["model"]: r for r in rows}
-    strongest = comparison["validation"]["strongest_baseline"]
-    return dg.MaterializeResult(metadata={
-        "comparison": table(rows),
-        "sessionbert_minus_markov_f1": table([{"task": t, **v["sessionbert_minus_markov"]}
-                                              for t, v in comparison["intervals"].items()]),
-        "sessionbert_minus_strongest_baseline_f1": table([{"task": t, "baseline": strongest,
-                                                           **v[f"sessionbert_minus_{strongest}"]}
-                                                          for t, v in comparison["intervals"].items()]),
-        "gate": _gate_note(comparison),
-        "prior": comparison["prior"],
-        "length_ablation": table(ablation_rows),
-        "report": str(report),
-        "sessionbert_service_weighted_f1": float(by_model["sessionbert"]["service_weighted_f1"]),
-        "markov_service_weighted_f1": float(by_model["markov"]["service_weighted_f1"]),
-        "markov2_service_weighted_f1": float(by_model["markov2"]["service_weighted_f1"]),
-    })
-
-
 @dg.asset(
     deps=[sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
     automation_condition=retrain_condition(),
@@ -356,7 +231,7 @@ def sessionbert_user_encoder(context: dg.AssetExecutionContext, config: Contrast
                              reports: ReportsResource) -> dg.MaterializeResult:
     """SessionBERT's encoder after a user-level contrastive stage on activities: the embeddings segments cluster."""
     mlm = models.current("sessionbert")
-    sessions = _sessions(warehouse, config.max_sessions)
+    sessions = latest_sessions(warehouse, config.max_sessions)
     cfg = config.stage_config()
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(
         "sessionbert", run_name="sessionbert_user_encoder", tags={"asset": "sessionbert_user_encoder"}
