@@ -15,7 +15,7 @@ from persona_dagster.sessionbert.evaluate import HEADLINE_METRIC, evaluate_predi
 from persona_dagster.evaluation.intervals import paired_statistic_intervals
 from persona_dagster.sessionbert.examples import (TASK_TARGETS, every_position, next_activity_examples, require_examples,
                                                   split_by_time)
-from persona_dagster.sessionbert.finetune import MULTI_TASK, finetune_next_activity, predict_next_activity
+from persona_dagster.sessionbert.finetune import FINETUNE_LR, MULTI_TASK, finetune_next_activity, predict_next_activity
 from persona_dagster.sessionbert.markov_prior import DEFAULT_ORDER, NgramPrior, PriorOrder, transition_vocabs
 from persona_dagster.sessionbert.next_activity import NextActivityModel
 from persona_dagster.sessionbert.pooling import Pooling
@@ -40,9 +40,9 @@ class ExperimentConfig:
     max_len: int = 128
     pooling: Pooling = "cls_last"
     pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=1e-3))
-    finetune: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=5e-4))
+    finetune: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=FINETUNE_LR))
     # Fine-tuning learning rates validation chooses among (the last valid_fraction of training sessions).
-    finetune_lrs: tuple[float, ...] = (1e-4, 5e-4)
+    finetune_lrs: tuple[float, ...] = (1e-4, FINETUNE_LR)
     # Shares of the heads' correction to the prior validation chooses among, per head (0 = the prior alone),
     # and the chosen ones (None: as trained, 1).
     correction_weights: tuple[float, ...] = (0.0, 0.5, 1.0)

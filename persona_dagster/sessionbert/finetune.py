@@ -24,6 +24,8 @@ from persona_dagster.sessionbert.pooling import Pooling
 from persona_dagster.sessionbert.training import OnLog, TrainConfig, TrainResult, train_loop
 
 MULTI_TASK: tuple[str, ...] = ("service", "page")
+# The fine-tuning learning rate where none is chosen on validation (the serving model, the paper's rule).
+FINETUNE_LR = 5e-4
 
 
 @dataclass

@@ -23,7 +23,7 @@ from persona_dagster.segments.clustering import feasible_ks, silhouette_sweep
 from persona_dagster.segments.activity_labels import label_clusters_by_activity
 from persona_dagster.segments.persona_map import cluster_top_activities, map_clusters_to_personas
 from persona_dagster.segments.plots import plot_silhouette_curves
-from persona_dagster.segments.recent_sessions import last_sessions
+from persona_dagster.segments.recent_sessions import LAST_SESSIONS, last_sessions
 from persona_dagster.segments.tfidf_features import tfidf_features, user_documents
 from persona_dagster.segment_store import save_segmentation
 from persona_dagster.warehouse.embedding_store import latest_user_embeddings
@@ -62,7 +62,7 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
     with fail_on_too_little_data("user_segments"):
         ks = feasible_ks(config.k_min, config.k_max, len(users))
     sweep = silhouette_sweep(vectors, ks, seed=config.seed)
-    documents = user_documents(sessions[sessions["user_id"].isin(users)], last_n=8).reindex(users)
+    documents = user_documents(sessions[sessions["user_id"].isin(users)], last_n=LAST_SESSIONS).reindex(users)
     tfidf = silhouette_sweep(tfidf_features(documents)[0], ks, seed=config.seed)
     generic = silhouette_sweep(generic_user_vectors(sessions, users, models.current("generic_bert").path),
                                ks, seed=config.seed)

@@ -50,7 +50,7 @@ from persona_dagster.evaluation.protocol import PROTOCOL, before_or_on, time_spl
 from persona_dagster.evaluation.recommendation import MODEL, evaluate_split
 from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.examples import next_activity_examples
-from persona_dagster.sessionbert.finetune import finetune_next_activity
+from persona_dagster.sessionbert.finetune import FINETUNE_LR, finetune_next_activity
 from persona_dagster.sessionbert.tokenizer import load_tokenizer
 from persona_dagster.sessionbert.training import TrainConfig
 from persona_dagster.warehouse.landed_names import LandedNames, read_landed_names
@@ -95,7 +95,7 @@ def rule_model(sessions: pd.DataFrame, seen_end, encoder_dir: Path, cfg: Recomme
     """The paper's next-service model, fine-tuned once on the earliest split's seen days: it serves every split."""
     seen = before_or_on(sessions, seen_end)
     tuned = finetune_next_activity(next_activity_examples(seen), load_tokenizer(encoder_dir), work, encoder_dir,
-                                   TrainConfig(epochs=cfg.finetune_epochs, lr=5e-4, cpu_threads=cfg.cpu_threads))
+                                   TrainConfig(epochs=cfg.finetune_epochs, lr=FINETUNE_LR, cpu_threads=cfg.cpu_threads))
     return tuned.model_dir
 
 

@@ -24,7 +24,7 @@ from persona_dagster.sessionbert.contrastive import (
 from persona_dagster.sessionbert.embed import load_encoder
 from persona_dagster.sessionbert.examples import next_activity_examples, require_examples, split_by_time
 from persona_dagster.sessionbert.experiments import ExperimentConfig, choose_correction
-from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity
+from persona_dagster.sessionbert.finetune import FINETUNE_LR, finetune_next_activity, predict_next_activity
 from persona_dagster.sessionbert.evaluate import evaluate_predictions
 from persona_dagster.sessionbert.pretrain import pretrain_mlm
 from persona_dagster.sessionbert.tokenizer import load_tokenizer, train_tokenizer
@@ -190,7 +190,7 @@ def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityT
 
         ml.log_params({**config.model_dump(), "train_examples": len(train), "test_examples": len(test),
                        "encoder_version": encoder.version, "prior_order": order})
-        result = finetune_next_activity(train, tokenizer, work, encoder.path, config.train_config(lr=5e-4),
+        result = finetune_next_activity(train, tokenizer, work, encoder.path, config.train_config(lr=FINETUNE_LR),
                                         preset=config.preset, prior_order=order,
                                         positions=config.finetune_positions)
         # The held-out later sessions choose how much of the heads' correction to the prior serves (0 = the

@@ -63,7 +63,7 @@ def next_activity_evaluation(context: dg.AssetExecutionContext, config: Evaluati
     """The paper's table: SessionBERT multi- vs single-task vs generic-tokenizer BERT vs Markov/popularity, plus length ablation."""
     sessions = latest_sessions(warehouse, config.max_sessions)
     train, test = split_by_time(sessions, quantile=1 - config.test_fraction)
-    base = ExperimentConfig(preset=config.preset, max_len=128, finetune_positions=config.finetune_positions,
+    base = ExperimentConfig(preset=config.preset, finetune_positions=config.finetune_positions,
                             prior_ablation=config.prior_ablation, task_ablation=config.task_ablation)
     base = dataclasses.replace(
         base,
