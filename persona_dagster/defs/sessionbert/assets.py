@@ -48,6 +48,13 @@ GROUP = "sessionbert"
 # Assets that train: a Kubernetes deployment schedules these on GPU nodes (see deploy/).
 
 
+def training_asset(*deps):
+    """How a model-training asset of this group is declared: retrained on the weekly condition, on a GPU node
+    where the deployment has one (GPU_TAGS), one writer to the warehouse at a time."""
+    return dg.asset(deps=list(deps), group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
+                    automation_condition=retrain_condition())
+
+
 def latest_sessions(warehouse: DuckDBResource, latest: int):
     """The latest `latest` sessions of marts.session_sequences."""
     with warehouse.get_connection() as con:
@@ -101,10 +108,7 @@ def _pretrain_logged(ml, texts: list[str], tokenizer, work: Path, config: Traini
     return result
 
 
-@dg.asset(
-    deps=[session_tokenizer], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
-    automation_condition=retrain_condition(),
-)
+@training_asset(session_tokenizer)
 def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
                     mlflow: MLflowResource, models: ModelStoreResource,
                     reports: ReportsResource) -> dg.MaterializeResult:
@@ -143,10 +147,7 @@ def sessionbert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, w
     })
 
 
-@dg.asset(
-    deps=[SESSION_SEQUENCES], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
-    automation_condition=retrain_condition(),
-)
+@training_asset(SESSION_SEQUENCES)
 def generic_bert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBResource,
                      mlflow: MLflowResource, models: ModelStoreResource) -> dg.MaterializeResult:
     """The paper's 'BERT-base' comparison: same size and training, but a generic word-level tokenizer on the raw text."""
@@ -167,10 +168,7 @@ def generic_bert_mlm(context: dg.AssetExecutionContext, config: TrainingConfig, 
     })
 
 
-@dg.asset(
-    deps=[sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
-    automation_condition=retrain_condition(),
-)
+@training_asset(sessionbert_mlm)
 def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityTrainingConfig, warehouse: DuckDBResource,
                         mlflow: MLflowResource, models: ModelStoreResource) -> dg.MaterializeResult:
     """SessionBERT fine-tuned multi-task (next service + next page), the serving model; leak-free figures: next_activity_evaluation."""
@@ -222,10 +220,7 @@ def next_activity_model(context: dg.AssetExecutionContext, config: NextActivityT
     })
 
 
-@dg.asset(
-    deps=[sessionbert_mlm], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
-    automation_condition=retrain_condition(),
-)
+@training_asset(sessionbert_mlm)
 def sessionbert_user_encoder(context: dg.AssetExecutionContext, config: ContrastiveStageConfig,
                              warehouse: DuckDBResource, mlflow: MLflowResource, models: ModelStoreResource,
                              reports: ReportsResource) -> dg.MaterializeResult:

@@ -7,12 +7,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from persona_dagster.defs.automation.conditions import retrain_condition
 from persona_dagster.defs.failures import fail_on_too_little_data
 from persona_dagster.defs.metadata import table
-from persona_dagster.defs.partitions import DUCKDB_POOL, GPU_TAGS
 from persona_dagster.defs.resources import MLflowResource, ReportsResource
-from persona_dagster.defs.sessionbert.assets import GROUP, SESSION_SEQUENCES, latest_sessions
+from persona_dagster.defs.sessionbert.assets import SESSION_SEQUENCES, latest_sessions, training_asset
 from persona_dagster.defs.sessionbert.config import EvaluationConfig
 from persona_dagster.sessionbert.examples import split_by_time
 from persona_dagster.sessionbert.experiments import ExperimentConfig, compare_models, length_ablation, truncated_shares
@@ -54,10 +52,7 @@ def _gate_note(comparison: dict) -> str:
             f"(fitted on the training transitions)")
 
 
-@dg.asset(
-    deps=[SESSION_SEQUENCES], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL, tags=GPU_TAGS,
-    automation_condition=retrain_condition(),
-)
+@training_asset(SESSION_SEQUENCES)
 def next_activity_evaluation(context: dg.AssetExecutionContext, config: EvaluationConfig, warehouse: DuckDBResource,
                              mlflow: MLflowResource, reports: ReportsResource) -> dg.MaterializeResult:
     """The paper's table: SessionBERT multi- vs single-task vs generic-tokenizer BERT vs Markov/popularity, plus length ablation."""
