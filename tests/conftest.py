@@ -1,11 +1,17 @@
 """Shared test setup: offline, no telemetry, an isolated data directory per test session."""
 
 import os
+import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "true")
+# Never the user's data directory (./data after `make demo`, or $PERSONA_DAGSTER_DATA_DIR): the daily
+# partitions start at its earliest landed day, read at import, and the fixtures' 2026-01-01 days then
+# fell outside them. Tests that need data point the pipeline at their own directories.
+os.environ["PERSONA_DAGSTER_DATA_DIR"] = tempfile.mkdtemp(prefix="persona-dagster-tests-")
+os.environ.pop("PERSONA_DAGSTER_START_DATE", None)
 
 # Under pytest-xdist (`make test` runs one worker per core), each worker trains with one torch
 # thread: two workers spinning two OpenMP threads each on two cores ran training 5x slower

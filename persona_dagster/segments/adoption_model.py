@@ -19,6 +19,7 @@ import pandas as pd
 import torch
 
 from persona_dagster.segments.adoption_features import session_cooccurrence, first_uses, service_features, usage_features
+from persona_dagster.segments.baselines import service_similarity
 from persona_dagster.segments.frames import as_days
 from persona_dagster.segments.user_vectors import SessionVectors
 
@@ -34,6 +35,9 @@ class AdoptionKnobs:
     """What validation chooses: inputs (SessionBERT vectors or not), capacity, regularisation, horizon."""
 
     use_embedding: bool = True
+    # False: nothing is fitted, services score by item co-use (item-kNN) then adopters; the setting
+    # validation starts from, so a learned model is served only where it beats that on validation.
+    learned: bool = True
     hidden: int = 0  # < 0: co-use features only; 0: plus linear per-service scores; > 0: plus an MLP
     weight_decay: float = 1e-3
     horizon_days: int = 14
@@ -122,7 +126,7 @@ def _masked_log_softmax(logits: torch.Tensor, used: torch.Tensor) -> torch.Tenso
 class AdoptionRecommender:
     """Fitted scores over a fixed service catalogue, with the co-adoption counts its reasons quote."""
 
-    def __init__(self, services: list[str], knobs: AdoptionKnobs, net: torch.nn.Module,
+    def __init__(self, services: list[str], knobs: AdoptionKnobs, net: torch.nn.Module | None,
                  shift: np.ndarray, scale: np.ndarray, coadoption: np.ndarray, trained_until: dt.date):
         self.services, self.knobs, self.net = pd.Index(services, name="service"), knobs, net
         self.shift, self.scale, self.coadoption, self.trained_until = shift, scale, coadoption, trained_until
@@ -132,6 +136,8 @@ class AdoptionRecommender:
         """Train on every cutoff c < last_day whose label window (c, min(c + horizon, last_day)] has adoptions."""
         services = pd.Index(sorted(inputs.usage.loc[
             as_days(inputs.usage["event_date"], "usage.event_date") <= np.datetime64(last_day, "D"), "service"].unique()))
+        if not knobs.learned:
+            return cls.co_use_only(inputs, last_day)
         blocks = [inputs.training_block(c, min(c + dt.timedelta(days=knobs.horizon_days), last_day), services,
                                         knobs.use_embedding) for c in inputs.days() if c < last_day]
         blocks = [b for b in blocks if len(b[2])]
@@ -160,54 +166,80 @@ class AdoptionRecommender:
 
     @classmethod
     def co_use_only(cls, inputs: AdoptionInputs, last_day: dt.date) -> AdoptionRecommender:
-        """The documented back-off when no (user, day) adoption can be learnt from: item co-use, then popularity."""
-        services = sorted(inputs.usage["service"].unique())
-        knobs = AdoptionKnobs(use_embedding=False, hidden=-1)
-        net = _net(0, len(services), knobs.hidden)
-        with torch.no_grad():
-            net.shared.weight.copy_(torch.tensor([[1.0, 0.0, 0.1, 0.0, 0.0]]))
-            net.shared.bias.zero_()
-        n_inputs = 3 * len(services)
-        return cls(services, knobs, net.eval(), np.zeros(n_inputs, np.float32), np.ones(n_inputs, np.float32),
-                   np.zeros((len(services), len(services)), np.int64), last_day)
+        """Nothing fitted: item co-use (item-kNN over every user active by the day of use), then adopters.
+
+        The documented back-off when no (user, day) adoption can be learnt from, and the first
+        setting validation compares the learned ones with.
+        """
+        services = sorted(inputs.usage.loc[
+            as_days(inputs.usage["event_date"], "usage.event_date") <= np.datetime64(last_day, "D"), "service"].unique())
+        knobs = AdoptionKnobs(use_embedding=False, learned=False, hidden=-1)
+        empty = np.zeros(0, np.float32)
+        return cls(services, knobs, None, empty, empty, np.zeros((len(services), len(services)), np.int64), last_day)
 
     def scores(self, inputs: AdoptionInputs, users: pd.Index, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
         """([user, service] scores with used services at -inf, [user, service] used mask) as of a day."""
+        return self._scored(inputs, users, as_of)[:2]
+
+    def _scored(self, inputs: AdoptionInputs, users: pd.Index, as_of: dt.date):
+        """(scores, used mask, adopters per service, [used j, service s] evidence counts for the reasons)."""
         # Co-use statistics come from every user active by then, as in training; the rows returned are `users`.
         everyone = users_active_by(inputs, as_of).union(users)
-        x_all = inputs.features(everyone, self.services, as_of, self.knobs.use_embedding)
+        x_all = usage_features(inputs.usage, everyone, self.services, as_of) if self.net is None else \
+            inputs.features(everyone, self.services, as_of, self.knobs.use_embedding)
         rows = everyone.get_indexer(users)
         x = x_all[rows]
         used = x[:, : len(self.services)] > 0
+        history = x_all[:, : len(self.services)] > 0
+        adopters = history.sum(axis=0)
+        if self.net is None:
+            # Exactly item_knn_recommendations' score: sum of cosines to the used services.
+            logits = used.astype(np.float64) @ service_similarity(history)
+            evidence = history.T.astype(np.int64) @ history.astype(np.int64)
+            return np.where(used, -np.inf, logits), used, adopters, evidence
         with torch.no_grad():
             day_sim = session_cooccurrence(inputs.usage, self.services, as_of)
             per = torch.from_numpy(_per_service(x_all, len(self.services), day_sim)[rows])
             logits = self.net(torch.from_numpy((x - self.shift) / self.scale), per).numpy().astype(np.float64)
-        return np.where(used, -np.inf, logits), used
+        return np.where(used, -np.inf, logits), used, adopters, self.coadoption
 
     def recommend(self, inputs: AdoptionInputs, users: pd.Index, as_of: dt.date, k: int) -> pd.DataFrame:
-        """Rows user_id, rank, service, score, reason: each user's k best unused services, best first."""
-        scores, used = self.scores(inputs, users, as_of)
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        """Rows user_id, rank, service, score, reason: each user's k best unused services, best first.
+
+        Ties go to the service more users have used, then the name (the services are sorted), as
+        in the baselines.
+        """
+        scores, used, adopters, evidence = self._scored(inputs, users, as_of)
+        order = np.lexsort((np.broadcast_to(-adopters, scores.shape), -scores), axis=-1)[:, :k]
         rows = []
         for i, user in enumerate(users):
             for rank, s in enumerate(order[i], start=1):
                 if np.isfinite(scores[i, s]):
-                    rows.append((user, rank, self.services[s], float(scores[i, s]), self.reason(used[i], s)))
+                    rows.append((user, rank, self.services[s], float(scores[i, s]), self.reason(used[i], s, evidence)))
         return pd.DataFrame(rows, columns=["user_id", "rank", "service", "score", "reason"])
 
-    def reason(self, used_row: np.ndarray, s: int) -> str:
-        """The evidence a consumer can show: the user's service after which most learners took this one up."""
-        support = np.where(used_row, self.coadoption[:, s], -1)
+    def reason(self, used_row: np.ndarray, s: int, evidence: np.ndarray | None = None) -> str:
+        """The evidence a consumer can show: the user's service after which most learners took this one up.
+
+        Without a fitted model the evidence is co-use: the user's service most often used by the
+        same users as this one.
+        """
+        evidence = self.coadoption if evidence is None else evidence
+        support = np.where(used_row, evidence[:, s], -1)
         j = int(np.argmax(support)) if used_row.any() else -1
         if j < 0 or support[j] <= 0:
+            if self.net is None:
+                return f"used by {int(evidence[s, s])} users so far (none of them used what this user used)"
             taken = int(self.coadoption[:, s].max(initial=0))
             return f"taken up by users with similar recent sessions ({taken} similar adoptions in training)"
+        if self.net is None:
+            return f"{int(support[j])} users of {self.services[j]} also use {self.services[s]}"
         return f"{int(support[j])} users of {self.services[j]} took up {self.services[s]} next"
 
     def save(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
-        torch.save(self.net.state_dict(), directory / WEIGHTS_FILE)
+        if self.net is not None:
+            torch.save(self.net.state_dict(), directory / WEIGHTS_FILE)
         np.savez(directory / "adoption_arrays.npz", shift=self.shift, scale=self.scale, coadoption=self.coadoption)
         (directory / META_FILE).write_text(json.dumps({
             "services": list(self.services), "knobs": asdict(self.knobs), "n_inputs": int(self.shift.size),
@@ -218,8 +250,11 @@ class AdoptionRecommender:
     def load(cls, directory: Path) -> AdoptionRecommender:
         meta = json.loads((directory / META_FILE).read_text())
         knobs = AdoptionKnobs(**meta["knobs"])
-        net = _net(meta["n_inputs"], len(meta["services"]), knobs.hidden)
-        net.load_state_dict(torch.load(directory / WEIGHTS_FILE, weights_only=True))
+        net = None
+        if knobs.learned:
+            net = _net(meta["n_inputs"], len(meta["services"]), knobs.hidden)
+            net.load_state_dict(torch.load(directory / WEIGHTS_FILE, weights_only=True))
+            net.eval()
         arrays = np.load(directory / "adoption_arrays.npz")
-        return cls(meta["services"], knobs, net.eval(), arrays["shift"], arrays["scale"], arrays["coadoption"],
+        return cls(meta["services"], knobs, net, arrays["shift"], arrays["scale"], arrays["coadoption"],
                    dt.date.fromisoformat(meta["trained_until"]))

@@ -18,8 +18,10 @@ from persona_dagster.segments.metrics import hit_at_k, per_user_hits
 def knob_grid(with_embedding: bool) -> list[AdoptionKnobs]:
     """The small grid validation searches: inputs x capacity x regularisation."""
     inputs = (False, True) if with_embedding else (False,)
-    # Co-use weights alone, then per-service scores over usage (and SessionBERT vectors), linear or an MLP.
-    grid = [AdoptionKnobs(use_embedding=False, hidden=-1)]
+    # Nothing fitted (item co-use), co-use weights learnt, then per-service scores over usage (and
+    # SessionBERT vectors), linear or an MLP: a learned setting is served only where it beats item
+    # co-use by more than the noise of the validation window (simplest_within_one_se).
+    grid = [AdoptionKnobs(use_embedding=False, learned=False, hidden=-1), AdoptionKnobs(use_embedding=False, hidden=-1)]
     return grid + [AdoptionKnobs(use_embedding=e, hidden=h, weight_decay=w)
                    for e in inputs for h, w in ((0, 1e-1), (64, 1e-3))]
 

@@ -101,3 +101,22 @@ def test_knob_choice_takes_the_simplest_setting_within_one_standard_error_of_the
     assert simplest_within_one_se([simple, lucky, clear])[0] == 2
     assert simplest_within_one_se([lucky, lucky])[0] == 0  # a tie goes to the simpler
     assert paired_standard_error([1.0], [0.0]) == 0.0
+
+
+def test_the_unlearned_setting_ranks_exactly_as_item_knn_and_round_trips(tmp_path):
+    from persona_dagster.segments.baselines import item_knn_recommendations
+    from persona_dagster.segments.splits import used_services
+
+    inputs = _world(seed=3)
+    day = DAYS[4]
+    model = AdoptionRecommender.fit(inputs, day, AdoptionKnobs(learned=False))
+    assert model.net is None and not model.knobs.learned
+    users = sorted(inputs.usage.loc[inputs.usage["event_date"] <= day, "user_id"].unique())
+    ours = model.recommend(inputs, pd.Index(users), day, k=3)
+    used = used_services(inputs.adoption, np.datetime64(day, "D"))
+    theirs = item_knn_recommendations(used, k=3, users=users)
+    assert ours[["user_id", "rank", "service"]].values.tolist() == theirs[["user_id", "rank", "service"]].values.tolist()
+    # The reason quotes the co-use behind the pick; the saved back-off loads and ranks the same.
+    assert ours["reason"].str.contains(" also use | users so far").all()
+    loaded = AdoptionRecommender.load(model.save(tmp_path / "m"))
+    assert loaded.recommend(inputs, pd.Index(users), day, k=3).equals(ours)

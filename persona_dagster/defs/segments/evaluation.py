@@ -246,4 +246,6 @@ def recommendation_evaluation(context: dg.AssetExecutionContext, config: Recomme
 
 
 def _knobs_label(knobs: dict) -> str:
+    if not knobs.get("learned", True):
+        return "item co-use (nothing learnt)"
     return f"embedding={knobs['use_embedding']} hidden={knobs['hidden']} wd={knobs['weight_decay']}"

@@ -40,7 +40,7 @@ def _train(inputs: AdoptionInputs, days: list[dt.date], valid_days: int):
     try:
         return AdoptionRecommender.fit(inputs, days[-1], knobs), knobs, search, how
     except NotEnoughHistory as err:
-        return (AdoptionRecommender.co_use_only(inputs, days[-1]), AdoptionKnobs(use_embedding=False, hidden=-1), [],
+        return (AdoptionRecommender.co_use_only(inputs, days[-1]), AdoptionKnobs(use_embedding=False, learned=False), [],
                 f"back-off to item co-use and popularity: {err}")
 
 
