@@ -7,8 +7,23 @@
     {{ return(adapter.dispatch('ordered_list')(value, order_by, filter)) }}
 {%- endmacro %}
 
+{# With ascending keys only: an unordered list of (keys, value) structs, sorted per group by list_sort
+   (structs compare field by field, NULL fields last), then the values. DuckDB's ordered aggregate
+   sorts inside the hash aggregate and cost 1.33 s where this costs 0.25 s (one 1M-event day,
+   460k groups); the values are the same, ties between equal keys going to the smaller value. #}
 {% macro default__ordered_list(value, order_by, filter=none) -%}
+    {%- set ns = namespace(descending=false, keys=[]) -%}
+    {%- for item in order_by -%}
+        {%- set parts = item.strip().rsplit(' ', 1) -%}
+        {%- if parts | length == 2 and parts[1] | lower == 'desc' -%}{%- set ns.descending = true -%}{%- endif -%}
+        {%- do ns.keys.append(parts[0] if parts | length == 2 and parts[1] | lower == 'asc' else item.strip()) -%}
+    {%- endfor -%}
+    {%- if ns.descending -%}
     list({{ value }} order by {{ order_by | join(', ') }}){% if filter %} filter (where {{ filter }}){% endif %}
+    {%- else -%}
+    list_transform(list_sort(list({ {%- for key in ns.keys %}'k{{ loop.index }}': {{ key }}, {% endfor -%}
+    'v': {{ value }}}){% if filter %} filter (where {{ filter }}){% endif %}), x -> x.v)
+    {%- endif -%}
 {%- endmacro %}
 
 {# Spark has no ordered aggregate: collect (keys, value) structs, sort them with a comparator that
@@ -56,6 +71,19 @@
 
 {% macro spark__first_ordered(value, order_by) -%}
     try_element_at({{ spark__ordered_list(value, order_by) }}, 1)
+{%- endmacro %}
+
+{# The list without repeats, each element where it first occurs. #}
+{% macro distinct_in_order(list) -%}
+    {{ return(adapter.dispatch('distinct_in_order')(list)) }}
+{%- endmacro %}
+
+{% macro default__distinct_in_order(list) -%}
+    list_filter({{ list }}, (x, i) -> list_position({{ list }}, x) = i)
+{%- endmacro %}
+
+{% macro spark__distinct_in_order(list) -%}
+    array_distinct({{ list }})
 {%- endmacro %}
 
 {# The first n elements (1-based, like DuckDB's slice). #}
