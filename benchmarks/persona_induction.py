@@ -2,7 +2,7 @@
 
     python benchmarks/persona_induction.py --data /tmp/copy-of-data [--users 10] [--heldout 10]
         [--tasks 24] [--eval-tasks 30] [--sft-epochs 3] [--candidates 4] [--rounds 1] [--samples 2]
-        [--teacher-in-group] [--nll-weight 1.0]
+        [--teacher-in-group] [--nll-weight 1.0] [--eval-temperature 0] [--eval-only]
 
 The data directory must hold a built warehouse (`make demo`, or `persona-dagster demo --seed 8` for a
 development dataset); work on a copy, since the run publishes new persona_policy versions into its
@@ -26,8 +26,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10, help="training users")
     parser.add_argument("--heldout", type=int, default=10, help="held-out users (judged only)")
     parser.add_argument("--tasks", type=int, default=24, help="memory clusters the policy trains on")
+    parser.add_argument("--dpo-tasks", type=int, default=None, help="DPO groups from the first N clusters (default all)")
     parser.add_argument("--eval-tasks", type=int, default=30, help="memory clusters judged")
     parser.add_argument("--sft-epochs", type=int, default=3)
+    parser.add_argument("--sft-batch-size", type=int, default=4)
+    parser.add_argument("--sft-lr", type=float, default=None, help="default: the asset's sft_learning_rate")
     parser.add_argument("--candidates", type=int, default=4, help="K of groupwise DPO")
     parser.add_argument("--rounds", type=int, default=1, help="DPO rounds")
     parser.add_argument("--samples", type=int, default=2, help="samples per judged cluster")
@@ -36,6 +39,9 @@ def main() -> None:
     parser.add_argument("--teacher-in-group", action="store_true", help="DPO groups: K-1 samples + the SFT teacher")
     parser.add_argument("--nll-weight", type=float, default=None,
                         help="+ this x the best candidate's per-token NLL (default: the asset's dpo_nll_weight)")
+    parser.add_argument("--eval-temperature", type=float, default=None,
+                        help="decoding of the judged writers: 0 = greedy (default: the asset's eval_temperature)")
+    parser.add_argument("--eval-only", action="store_true", help="judge the current policy again, train nothing")
     parser.add_argument("--print-only", action="store_true", help="print the data directory's last report, run nothing")
     args = parser.parse_args()
 
@@ -50,13 +56,15 @@ def main() -> None:
     paths = data_paths()
     prepare_dagster_home(paths)
     days = landed_days(paths.landing)
-    budget = {"max_users": args.users, "heldout_users": args.heldout, "max_tasks": args.tasks,
+    budget = {"max_users": args.users, "heldout_users": args.heldout, "max_tasks": args.tasks, "dpo_max_tasks": args.dpo_tasks,
               "eval_max_tasks": args.eval_tasks, "max_prompt_tokens": args.prompt_tokens,
-              "sft_epochs": args.sft_epochs, "candidates": args.candidates, "dpo_rounds": args.rounds,
+              "sft_epochs": args.sft_epochs, "sft_batch_size": args.sft_batch_size, "candidates": args.candidates, "dpo_rounds": args.rounds,
               "max_new_tokens": args.new_tokens, "eval_samples": args.samples,
               "dpo_teacher_in_group": args.teacher_in_group,
-              **({} if args.nll_weight is None else {"dpo_nll_weight": args.nll_weight})}
-    names = ("persona_policy", "persona_induction_evaluation")
+              **({} if args.nll_weight is None else {"dpo_nll_weight": args.nll_weight}),
+              **({} if args.sft_lr is None else {"sft_learning_rate": args.sft_lr}),
+              **({} if args.eval_temperature is None else {"eval_temperature": args.eval_temperature})}
+    names = ("persona_induction_evaluation",) if args.eval_only else ("persona_policy", "persona_induction_evaluation")
     walls = {}
     for name in names if not args.print_only else ():
         started = time.perf_counter()
@@ -67,7 +75,7 @@ def main() -> None:
             raise SystemExit(f"{name} failed")
     report = json.loads((paths.reports / "persona_induction.json").read_text())
     print(f"budget {budget}")
-    print(f"dataset {report['dataset']}  backbone {report['backbone']}")
+    print(f"dataset {report['dataset']}  backbone {report['backbone']}  decoding {report.get('decoding')}")
     print("wall " + ", ".join(f"{n} {s:.0f} s" for n, s in walls.items()))
     shown = ["training_score", "task_f1", "service_f1", "label_identifies_true_persona", "hallucination_rate"]
     hits = sorted((k for k in report["writers"][0] if k.startswith("hit@") and "_" not in k),

@@ -1,4 +1,4 @@
-"""Sampling K persona candidates per prompt from the policy (seeded, batched with left padding)."""
+"""Sampling K persona candidates per prompt from the policy (seeded, batched with left padding), or greedy decoding."""
 
 from __future__ import annotations
 
@@ -14,14 +14,24 @@ from persona_dagster.personas.policy_tokenizer import decode_completion, encode_
 
 @dataclass(frozen=True)
 class SamplingParams:
-    """K candidates per prompt, drawn with temperature / top-k from a seeded generator."""
+    """K candidates per prompt, drawn with temperature / top-k from a seeded generator; temperature 0 = greedy (k=1)."""
 
     k: int = 4
-    temperature: float = 1.0
+    temperature: float = 1.0  # 0: greedy decoding, the policy's single most likely completion
     top_k: int = 0  # 0: sample from the full distribution
     max_new_tokens: int = 64
     prompts_per_batch: int = 32
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.k < 1 or self.temperature < 0:
+            raise ValueError(f"bad sampling params {self}")
+        if self.temperature == 0 and self.k != 1:
+            raise ValueError(f"greedy decoding (temperature 0) gives one completion per prompt, not k={self.k}")
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
 
 
 @torch.no_grad()
@@ -44,12 +54,12 @@ def sample_completions(
         input_ids = pad(encoded, padding_value=tokenizer.pad_token_id, padding_side="left").to(model.device)
         attention_mask = pad([torch.ones_like(e) for e in encoded], padding_value=0, padding_side="left")
         torch.manual_seed(params.seed + batch_index)
+        decoding = ({"do_sample": False, "temperature": None, "top_k": None, "top_p": None} if params.greedy else
+                    {"do_sample": True, "temperature": params.temperature, "top_k": params.top_k})
         output = model.generate(
             input_ids=input_ids,
             attention_mask=attention_mask.to(model.device),
-            do_sample=True,
-            temperature=params.temperature,
-            top_k=params.top_k,
+            **decoding,
             num_return_sequences=params.k,
             max_new_tokens=params.max_new_tokens,
             eos_token_id=tokenizer.eos_token_id,

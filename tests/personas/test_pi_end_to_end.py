@@ -92,6 +92,16 @@ def test_sampling_is_seeded(toy_run) -> None:
     assert first != sample_completions(policy, tokenizer, [t.prompt for t in tasks], SamplingParams(k=4, seed=8))
 
 
+def test_greedy_decoding_is_the_most_likely_completion_whatever_the_seed(toy_run) -> None:
+    policy, tokenizer, tasks = toy_run["policy"], toy_run["tokenizer"], toy_run["tasks"][:3]
+    prompts = [t.prompt for t in tasks]
+    greedy = sample_completions(policy, tokenizer, prompts, SamplingParams(k=1, temperature=0, seed=1))
+    assert greedy == sample_completions(policy, tokenizer, prompts, SamplingParams(k=1, temperature=0, seed=2))
+    assert all(len(texts) == 1 for texts in greedy)
+    with pytest.raises(ValueError, match="greedy"):
+        SamplingParams(k=3, temperature=0)
+
+
 def test_teacher_in_group_ranks_the_sft_teacher_among_k_minus_1_samples(toy_run, monkeypatch) -> None:
     import persona_dagster.personas.groupwise_dpo as groupwise
 

@@ -43,8 +43,10 @@ def split_of(memories, config: PersonaPolicyConfig):
     return split_induction(memories, config.max_users, config.heldout_users, config.train_day_share, config.seed)
 
 
-def sampling_of(config: PersonaPolicyConfig, k: int, seed: int) -> SamplingParams:
-    return SamplingParams(k=k, temperature=config.temperature, top_k=config.top_k,
+def sampling_of(config: PersonaPolicyConfig, k: int, seed: int, temperature: float | None = None) -> SamplingParams:
+    """k samples at the config's temperature (or the one given); temperature 0 is greedy, one completion."""
+    temperature = config.temperature if temperature is None else temperature
+    return SamplingParams(k=1 if temperature == 0 else k, temperature=temperature, top_k=config.top_k,
                           max_new_tokens=config.max_new_tokens, seed=seed)
 
 
@@ -100,7 +102,8 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
                                  learning_rate=config.dpo_learning_rate, epochs_per_round=config.dpo_epochs,
                                  sampling=sampling_of(config, config.candidates, config.seed), seed=config.seed,
                                  teacher_in_group=config.dpo_teacher_in_group, nll_weight=config.dpo_nll_weight)
-        rounds = train_groupwise_dpo(policy, setup.tokenizer, setup.tasks, setup.scorer, params)
+        dpo_tasks = setup.tasks[:config.dpo_max_tasks]
+        rounds = train_groupwise_dpo(policy, setup.tokenizer, dpo_tasks, setup.scorer, params)
         step = 0
         for r in rounds:
             ml.log_metrics({"dpo_mean_quality": r.mean_quality, "dpo_reward_accuracy": r.reward_accuracy,
@@ -111,7 +114,7 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
         teacher = writer_quality(setup)["mean"]
         ml.log_metrics({"heuristic_writer_mean_quality": teacher, "sft_final_loss": sft_losses[-1]})
         facts = {"backbone": config.backbone, "backbone_facts": backbone, "pi0_version": pi0.version,
-                 "tasks": len(setup.tasks), "max_prompt_tokens": config.max_prompt_tokens,
+                 "tasks": len(setup.tasks), "dpo_tasks": len(dpo_tasks), "max_prompt_tokens": config.max_prompt_tokens,
                  "cutoff": str(split.cutoff), "train_users": list(split.train_users),
                  "heldout_users": list(split.heldout_users), "heuristic_writer_mean_quality": teacher,
                  "rounds": [dataclasses.asdict(r) for r in rounds]}
@@ -127,7 +130,7 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
              "train_users": len(split.train_users)})
     return dg.MaterializeResult(metadata={
         "version": stored.version, "registered_version": str(registered), "backbone": config.backbone,
-        "tasks": len(setup.tasks), "trainable_parameters": int(backbone["trainable_parameters"]),
+        "tasks": len(setup.tasks), "dpo_tasks": len(dpo_tasks), "trainable_parameters": int(backbone["trainable_parameters"]),
         "rounds": table([{"round": r.round, "mean_quality": r.mean_quality, "reward_accuracy": r.reward_accuracy,
                           "groups": r.n_groups} for r in rounds]),
         "heuristic_writer_mean_quality": teacher, "sft_final_loss": float(sft_losses[-1]),

@@ -17,7 +17,10 @@ class PersonaPolicyConfig(dg.Config):
     max_users: int = 40  # training users (and the users of marts.induced_personas)
     heldout_users: int = 40  # judged only, never trained on
     train_day_share: float = 0.7  # days up to the cutoff; later days are the future that is predicted
-    max_tasks: int = 120  # memory clusters the policy trains on
+    max_tasks: int = 120  # memory clusters the policy trains on (SFT on all of them)
+    # DPO's groups come from the first this many of them (None: all): sampling K candidates per cluster
+    # is what a DPO round costs, a supervised step over one cluster costs a fraction of that.
+    dpo_max_tasks: int | None = None
     eval_max_tasks: int = 160
     max_prompt_tokens: int = 320
     lora_r: int = 8
@@ -38,6 +41,9 @@ class PersonaPolicyConfig(dg.Config):
     max_new_tokens: int = 64
     temperature: float = 0.8
     top_k: int = 50
-    eval_samples: int = 4
+    eval_samples: int = 4  # per judged cluster when eval_temperature > 0
+    # Decoding of the judged writers (zero-shot, π0, πθ): 0 = greedy, one deterministic persona per cluster,
+    # what a consumer would be served without best-of-K; > 0 samples eval_samples at that temperature.
+    eval_temperature: float = 0.0
     cpu_threads: int | None = DEFAULT_CPU_THREADS
     seed: int = 0

@@ -21,6 +21,12 @@ from persona_dagster.warehouse.persona_reads import read_catalogue, read_event_t
 EVAL_SEED = 424242
 
 
+def _decoding(config: PersonaPolicyConfig) -> str:
+    if config.eval_temperature == 0:
+        return "greedy decoding (one persona per cluster)"
+    return f"{config.eval_samples} samples per cluster at temperature {config.eval_temperature}"
+
+
 def _written(setup, config: PersonaPolicyConfig, facts: dict, models: ModelStoreResource) -> dict[str, list[list[str]]]:
     """{writer: per task, eval_samples texts}: heuristic writer, zero-shot backbone, π0, πθ on the same clusters."""
     writers = {"heuristic_writer": [[t.teacher.text] for t in setup.tasks]}
@@ -29,7 +35,7 @@ def _written(setup, config: PersonaPolicyConfig, facts: dict, models: ModelStore
         loaders["zero_shot"] = lambda: zero_shot_policy(facts["backbone"], models.path)
     loaders["pi0"] = lambda: load_policy(models.current("persona_policy_pi0").path)
     loaders["pi_theta"] = lambda: load_policy(models.current("persona_policy").path)
-    sampling = sampling_of(config, config.eval_samples, EVAL_SEED)
+    sampling = sampling_of(config, config.eval_samples, EVAL_SEED, config.eval_temperature)
     for name, load in loaders.items():
         policy, _ = load()
         writers[name], _ = sampled_quality(policy, setup.tokenizer, setup.tasks, setup.scorer, sampling)
@@ -69,14 +75,14 @@ def persona_induction_evaluation(context: dg.AssetExecutionContext, config: Pers
         "dataset": {"heldout_users": len(users), "tasks": len(setup.tasks), "memories_before": len(before),
                     "cutoff": str(split.cutoff), "items": len(catalogue.activity_task),
                     "users_with_new_items": sum(bool(v) for v in future.values())},
-        "backbone": facts["backbone"], "writers": rows, "differences": differences,
+        "backbone": facts["backbone"], "decoding": _decoding(config), "writers": rows, "differences": differences,
         "true_persona_recovery_by_clustering": recovery, "examples": examples,
         "note": "held-out users (never trained on), personas induced from memories up to the cutoff; "
                 "training_score = the DPO reward (PersonaScorer.final); task/service precision-recall-F1 and "
                 "label_identifies_true_persona = independent judge vs ground_truth/users.csv; hit@k over items new "
                 "to the user after the cutoff, k = 2/5/10% of the catalogue; hallucination_rate = named services, "
                 "pages, tasks outside the evidence plus product-like names outside the catalogue, over all named; "
-                f"{config.eval_samples} samples per cluster at temperature {config.temperature}, no best-of-K",
+                + _decoding(config) + ", no best-of-K",
     })
     with mlflow.start_run("personas", run_name="persona_induction_evaluation",
                           tags={"asset": "persona_induction_evaluation", "backbone": facts["backbone"]}):
