@@ -13,9 +13,16 @@ from transformers import PreTrainedTokenizerFast
 from persona_dagster.sessionbert.baselines import MarkovBaseline, PopularityBaseline
 from persona_dagster.sessionbert.evaluate import HEADLINE_METRIC, evaluate_predictions
 from persona_dagster.evaluation.intervals import paired_statistic_intervals
+from persona_dagster.evaluation.weighted_f1 import weighted_f1_on_counts
 from persona_dagster.sessionbert.examples import (TASK_TARGETS, every_position, next_activity_examples, require_examples,
                                                   split_by_time)
-from persona_dagster.sessionbert.finetune import FINETUNE_LR, MULTI_TASK, finetune_next_activity, predict_next_activity
+from persona_dagster.sessionbert.finetune import (
+    FINETUNE_LR,
+    MULTI_TASK,
+    finetune_next_activity,
+    predict_at_corrections,
+    predict_next_activity,
+)
 from persona_dagster.sessionbert.markov_prior import DEFAULT_ORDER, NgramPrior, PriorOrder, transition_vocabs
 from persona_dagster.sessionbert.next_activity import NextActivityModel
 from persona_dagster.sessionbert.pooling import Pooling
@@ -157,13 +164,9 @@ def correction_rows(model: NextActivityModel, tokenizer: PreTrainedTokenizerFast
                     weights: Sequence[float]) -> list[dict[str, Any]]:
     """Validation F1 per head of one fine-tuned model at each correction weight (no retraining); the model
     is left at weight 1."""
-    rows = []
-    for weight in weights:
-        model.correction.update({t: weight for t in model.correction})
-        predictions = predict_next_activity(model, tokenizer, list(scored["text"]))
-        rows.append({"correction": weight, "valid_examples": len(scored), **_task_scores(predictions, scored)})
+    by_weight = predict_at_corrections(model, tokenizer, list(scored["text"]), list(weights))
     model.correction.update({t: 1.0 for t in model.correction})
-    return rows
+    return [{"correction": w, "valid_examples": len(scored), **_task_scores(by_weight[w], scored)} for w in weights]
 
 
 def choose_correction(model: NextActivityModel, tokenizer: PreTrainedTokenizerFast, valid_examples: pd.DataFrame,
@@ -256,12 +259,9 @@ def f1_intervals(test_examples: pd.DataFrame, predictions: dict[str, dict[str, l
     for task in MULTI_TASK:
         truth = list(test_examples[TASK_TARGETS[task]])
         by_model = {m: p[task] for m, p in predictions.items() if task in p}
-        out[task] = paired_statistic_intervals(truth, by_model, weighted_f1, reference="markov")
-        for other in also_against:
-            if other in by_model and "sessionbert" in by_model:
-                pair = {"sessionbert": by_model["sessionbert"], other: by_model[other]}
-                key = f"sessionbert_minus_{other}"
-                out[task][key] = paired_statistic_intervals(truth, pair, weighted_f1, reference=other)[key]
+        out[task] = paired_statistic_intervals(truth, by_model, weighted_f1, reference="markov",
+                                               on_counts=weighted_f1_on_counts,
+                                               pairs=[("sessionbert", other) for other in also_against])
     return out
 
 

@@ -149,6 +149,35 @@ def predict_topk(
     return {task: [model.vocabs[task].decode(row) for row in indices[task].tolist()] for task in model.vocabs}
 
 
+def predict_at_corrections(
+    model: NextActivityModel, tokenizer: PreTrainedTokenizerFast, texts: Sequence[str], weights: Sequence[float],
+    batch_size: int = 128,
+) -> dict[float, dict[str, list[str]]]:
+    """{weight: predict_next_activity's answer with every head's correction at that weight}, from one encoder pass.
+
+    The weight only scales the head's logits against the prior term (NextActivityModel.combine), so the
+    encoder and the prior run once for all weights.
+    """
+    ids = encode_sessions(tokenizer, texts, model.max_len)
+    if not ids:
+        return {w: {task: [] for task in model.vocabs} for w in weights}
+
+    def parts(input_ids: torch.Tensor, attention_mask: torch.Tensor, rows: dict | None = None) -> dict[str, torch.Tensor]:
+        heads, priors = model.logit_parts(input_ids, attention_mask, rows)
+        return {**{f"head/{t}": v for t, v in heads.items()}, **{f"prior/{t}": v for t, v in priors.items()}}
+
+    out = map_batches(model, parts, ids, tokenizer.pad_token_id, batch_size, row_inputs=model.prior_inputs(list(texts)))
+    answers = {}
+    for weight in weights:
+        answers[weight] = {}
+        for task in model.vocabs:
+            logits = model.combine(task, out[f"head/{task}"], out.get(f"prior/{task}"), weight)
+            logits[:, 0] = float("-inf")  # OTHER is never an answer
+            best = logits.topk(1, dim=1).indices[:, 0]
+            answers[weight][task] = model.vocabs[task].decode(best.tolist())
+    return answers
+
+
 def predict_next_activity(
     model: NextActivityModel, tokenizer: PreTrainedTokenizerFast, texts: Sequence[str], batch_size: int = 128
 ) -> dict[str, list[str]]:

@@ -69,24 +69,42 @@ class NextActivityModel(nn.Module):
             return None
         return self.ngram.log_probs([split_session_sequence(t)[0] for t in texts])
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                prior_log_probs: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+    def logit_parts(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    prior_log_probs: dict[str, torch.Tensor] | None = None
+                    ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """(each head's logits, the prior term per prior task): forward combines them (see forward)."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         pooled = self.dropout(pool(hidden, attention_mask, self.pooling, input_ids))
-        logits = {task: head(pooled) for task, head in self.heads.items()}
+        heads = {task: head(pooled) for task, head in self.heads.items()}
+        priors = {}
         if self.ngram is not None:
             if prior_log_probs is None:
                 raise ValueError("this model corrects an n-gram prior: pass prior_log_probs="
                                  "model.prior_inputs(texts) (predict_topk does)")
             for task in self.prior_tasks:
-                prior = prior_log_probs[task].to(logits[task].device, logits[task].dtype)
-                logits[task] = self.correction[task] * logits[task] + self.prior_scale[task] * prior
+                prior = prior_log_probs[task].to(heads[task].device, heads[task].dtype)
+                priors[task] = self.prior_scale[task] * prior
         elif self.prior_tasks:
             rows = torch.arange(input_ids.size(0), device=input_ids.device)
             last = input_ids[rows, last_activity_positions(input_ids, attention_mask)]
             for task in self.prior_tasks:
-                logits[task] = logits[task] + self.prior_scale[task] * getattr(self, f"prior_{task}")[last]
-        return logits
+                priors[task] = self.prior_scale[task] * getattr(self, f"prior_{task}")[last]
+        return heads, priors
+
+    def combine(self, task: str, head: torch.Tensor, prior: torch.Tensor | None, correction: float | None = None
+                ) -> torch.Tensor:
+        """One task's logits from its parts: correction * head + prior term on an n-gram prior (correction
+        defaults to the model's), head + prior term on the older first-order tables, the head alone without."""
+        if prior is None:
+            return head
+        if self.ngram is None:
+            return head + prior
+        return (self.correction[task] if correction is None else correction) * head + prior
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                prior_log_probs: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+        heads, priors = self.logit_parts(input_ids, attention_mask, prior_log_probs)
+        return {task: self.combine(task, head, priors.get(task)) for task, head in heads.items()}
 
     def save_pretrained(self, directory: str | Path) -> None:
         """config.json (the encoder's), model.safetensors (encoder + heads), next_activity.json (labels)."""

@@ -10,7 +10,12 @@ import torch
 
 from persona_dagster.sessionbert.baselines import MarkovBaseline
 from persona_dagster.sessionbert.examples import next_activity_examples, split_by_time
-from persona_dagster.sessionbert.finetune import finetune_next_activity, predict_next_activity, predict_topk
+from persona_dagster.sessionbert.finetune import (
+    finetune_next_activity,
+    predict_at_corrections,
+    predict_next_activity,
+    predict_topk,
+)
 from persona_dagster.sessionbert.labels import LabelVocab
 from persona_dagster.sessionbert.markov_prior import (
     PRIOR_FILE, SMOOTHING, NgramPrior, transition_log_priors, transition_vocabs,
@@ -253,3 +258,15 @@ def test_at_correction_weight_zero_a_trained_model_predicts_its_prior_and_the_we
     loaded = NextActivityModel.from_pretrained(tmp_path / "saved").eval()
     assert loaded.correction == {"service": 1.0, "page": 0.0}
     assert predict_next_activity(loaded, tokenizer, texts) == ours
+
+
+def test_one_pass_at_several_correction_weights_equals_predicting_at_each(toy, tmp_path):
+    train, test, tokenizer = toy
+    trained = TrainConfig(max_steps=20, lr=5e-3, max_len=64, cpu_threads=1)
+    model = finetune_next_activity(train, tokenizer, tmp_path, None, trained, preset="tiny", prior_order=2).model.eval()
+    texts = list(test["text"])
+    at = predict_at_corrections(model, tokenizer, texts, [0.0, 0.5, 1.0])
+    for weight in (0.0, 0.5, 1.0):
+        model.correction.update({t: weight for t in model.correction})
+        assert at[weight] == predict_next_activity(model, tokenizer, texts), weight
+    assert at[0.0]["page"] != at[1.0]["page"]  # the weights give different answers: the test can tell them apart
