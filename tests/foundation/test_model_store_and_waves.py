@@ -45,3 +45,30 @@ def test_runs_switch_where_partitioning_switches():
     waves = [(p, sorted(k.to_user_string() for k in keys))
              for p, keys in run_waves(graph, set(graph.materializable_asset_keys))]
     assert waves == [(False, ["reference"]), (True, ["events", "marts"]), (False, ["model"]), (True, ["embeddings"])]
+
+
+def test_a_multi_asset_split_over_runs_runs_once_in_its_last_where_nothing_needs_it_sooner():
+    daily = dg.DailyPartitionsDefinition(start_date="2026-01-01")
+
+    @dg.asset
+    def policy(): ...
+
+    @dg.asset(deps=[policy], partitions_def=daily)
+    def embeddings(): ...
+
+    @dg.asset(deps=[embeddings])
+    def segments(): ...
+
+    @dg.multi_asset(specs=[dg.AssetSpec("policy_mart", deps=[policy]), dg.AssetSpec("segment_mart", deps=[segments]),
+                           dg.AssetSpec("needed_mart", deps=[policy])], can_subset=True)
+    def marts(): ...
+
+    @dg.asset(deps=["needed_mart"], partitions_def=daily)
+    def reads_needed_mart(): ...
+
+    graph = dg.Definitions(assets=[policy, embeddings, segments, marts, reads_needed_mart]).resolve_asset_graph()
+    waves = [sorted(k.to_user_string() for k in keys) for _, keys in run_waves(graph, set(graph.materializable_asset_keys))]
+    # policy_mart could run with policy, but waits for segment_mart: one execution of the multi-asset, not two;
+    # needed_mart cannot wait, a partitioned asset of the next run reads it.
+    assert waves == [["needed_mart", "policy"], ["embeddings", "reads_needed_mart"], ["policy_mart", "segment_mart",
+                                                                                     "segments"]]
