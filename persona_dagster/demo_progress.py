@@ -37,24 +37,43 @@ class StepPrinter:
     def __init__(self, instance: dg.DagsterInstance, out: TextIO, since: dt.datetime):
         self.instance, self.out, self.since = instance, out, since
         self.printed: set[tuple[str, str]] = set()
+        # Per run: where its event log was read up to, and what its steps have shown so far. Each poll reads
+        # only new events (it runs in the demo's process: rereading every run's log took 0.15 s of every 2 s).
+        self.cursors: dict[str, str | None] = {}
+        self.started: dict[str, dict[str, float]] = {}
+        self.assets: dict[str, dict[str, tuple[dict, dict]]] = {}
+        self.finished: set[str] = set()
 
     def poll(self) -> None:
         for run in reversed(self.instance.get_runs(filters=dg.RunsFilter(created_after=self.since))):
-            started, assets = {}, {}
-            for entry in self.instance.all_logs(run.run_id, of_type=_EVENTS):
-                event, step = entry.dagster_event, entry.step_key
-                if event.event_type == DagsterEventType.STEP_START:
-                    started[step] = entry.timestamp
-                elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-                    materialization = event.step_materialization_data.materialization
-                    partitions, _ = assets.setdefault(step, ({}, None))
-                    key = materialization.asset_key.to_user_string()
-                    partitions.setdefault(key, set()).add(materialization.partition)
-                    assets[step] = (partitions, materialization.metadata)
-                elif (run.run_id, step) not in self.printed:
-                    self.printed.add((run.run_id, step))
-                    ok = event.event_type == DagsterEventType.STEP_SUCCESS
-                    self._line(step, ok, entry.timestamp - started.get(step, entry.timestamp), assets.get(step))
+            if run.run_id in self.finished:
+                continue
+            run_finished = run.is_finished  # read before the events: a run that ends meanwhile is read again
+            has_more = True
+            while has_more:
+                page = self.instance.get_records_for_run(run.run_id, cursor=self.cursors.get(run.run_id),
+                                                         of_type=_EVENTS, limit=1000)
+                self.cursors[run.run_id], has_more = page.cursor, page.has_more
+                for record in page.records:
+                    self._event(run.run_id, record.event_log_entry)
+            if run_finished:
+                self.finished.add(run.run_id)
+
+    def _event(self, run_id: str, entry) -> None:
+        event, step = entry.dagster_event, entry.step_key
+        started, assets = self.started.setdefault(run_id, {}), self.assets.setdefault(run_id, {})
+        if event.event_type == DagsterEventType.STEP_START:
+            started[step] = entry.timestamp
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.step_materialization_data.materialization
+            partitions, _ = assets.setdefault(step, ({}, None))
+            key = materialization.asset_key.to_user_string()
+            partitions.setdefault(key, set()).add(materialization.partition)
+            assets[step] = (partitions, materialization.metadata)
+        elif (run_id, step) not in self.printed:
+            self.printed.add((run_id, step))
+            ok = event.event_type == DagsterEventType.STEP_SUCCESS
+            self._line(step, ok, entry.timestamp - started.get(step, entry.timestamp), assets.get(step))
 
     def _line(self, step: str, ok: bool, seconds: float, assets) -> None:
         partitions, metadata = assets or ({}, {})

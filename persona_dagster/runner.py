@@ -140,7 +140,7 @@ def materialize_days(
     ops = {name: {"config": dict(config)} for name, config in (asset_config or {}).items()}
     results = []
     for is_partitioned, keys in run_waves(graph, selected):
-        names = {k.to_python_identifier() for k in keys} | {k.path[-1] for k in keys}
+        names = {graph.get(k).assets_def.node_def.name for k in keys}  # the ops that run: run config is keyed by op
         run_config = {"loggers": {"console": {"config": {"log_level": log_level}}},
                       "ops": {n: c for n, c in ops.items() if n in names}}
         tags = {PROCESS_TAG: process_tag()}
