@@ -11,8 +11,9 @@ with service_history as (
     select * from {{ ref('int_users__daily_service_usage') }} where {{ history_bounds }}
 ),
 
-activity_history as (
-    select * from {{ ref('int_users__daily_activity_usage') }} where {{ history_bounds }}
+{# One row per active user-day with its ranked token lists (int_users__daily_top_tokens). #}
+day_history as (
+    select * from {{ ref('int_users__daily_top_tokens') }} where {{ history_bounds }}
 ),
 
 user_days as (
@@ -30,33 +31,20 @@ previous_day as (
     select
         d.user_id,
         d.event_date,
-        max(u.event_date) as previous_date
+        max(h.event_date) as previous_date
     from user_days as d
-    join service_history as u
-        on u.user_id = d.user_id
-        and u.event_date < d.event_date
-        and u.event_date >= {{ date_minus_days('d.event_date', lookback) }}
+    join day_history as h
+        on h.user_id = d.user_id
+        and h.event_date < d.event_date
+        and h.event_date >= {{ date_minus_days('d.event_date', lookback) }}
     group by all
 ),
 
-daily_pages as (
-    select p.user_id, p.event_date,
-        {{ list_head(ordered_list('a.activity', ['a.n_events desc', 'a.activity']), top_n) }} as tokens
+previous_tokens as (
+    select p.user_id, p.event_date, h.page_tokens, h.service_tokens, h.billed_tokens
     from previous_day as p
-    join activity_history as a
-        on a.user_id = p.user_id and a.event_date = p.previous_date
-    group by all
-),
-
-daily_services as (
-    select p.user_id, p.event_date,
-        {{ list_head(ordered_list(token_part('s.service'), ['s.n_events desc', 's.service']), top_n) }} as tokens,
-        {{ list_head(ordered_list(token_part('s.service'), ['s.billed_weight desc', 's.service'],
-            filter='s.billed_weight > 0'), top_n) }} as billed_tokens
-    from previous_day as p
-    join service_history as s
-        on s.user_id = p.user_id and s.event_date = p.previous_date
-    group by all
+    join day_history as h
+        on h.user_id = p.user_id and h.event_date = p.previous_date
 ),
 
 monthly_billed as (
@@ -82,11 +70,10 @@ select
         "case when d.country is not null then 'country:' || " ~ token_part('d.country') ~ " end",
         "case when d.city is not null then 'city:' || " ~ token_part('d.city') ~ " end",
     ]) }} as location_tokens,
-    coalesce(dp.tokens, {{ empty_string_list() }}) as daily_page_tokens,
-    coalesce(ds.tokens, {{ empty_string_list() }}) as daily_service_tokens,
-    coalesce(ds.billed_tokens, {{ empty_string_list() }}) as daily_billed_tokens,
+    coalesce(pt.page_tokens, {{ empty_string_list() }}) as daily_page_tokens,
+    coalesce(pt.service_tokens, {{ empty_string_list() }}) as daily_service_tokens,
+    coalesce(pt.billed_tokens, {{ empty_string_list() }}) as daily_billed_tokens,
     coalesce(mb.tokens, {{ empty_string_list() }}) as monthly_billed_tokens
 from user_days as d
-left join daily_pages as dp using (user_id, event_date)
-left join daily_services as ds using (user_id, event_date)
+left join previous_tokens as pt using (user_id, event_date)
 left join monthly_billed as mb using (user_id, event_date)
