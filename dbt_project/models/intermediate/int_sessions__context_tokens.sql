@@ -49,7 +49,7 @@ previous_tokens as (
 
 monthly_billed as (
     select user_id, event_date,
-        {{ list_head(ordered_list('token', ['billed desc', 'token']), top_n) }} as tokens
+        {{ list_head(ordered_list('token', ['-billed', 'token']), top_n) }} as tokens
     from (
         select d.user_id, d.event_date, {{ token_part('s.service') }} as token, sum(s.billed_weight) as billed
         from user_days as d

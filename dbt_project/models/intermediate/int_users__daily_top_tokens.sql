@@ -5,10 +5,13 @@
    Rows go in day order for the look-back's row-group pruning (see int_users__daily_service_usage). #}
 
 {% set top_n = var('context_top_n') | int %}
+{# Counts ranked by their negation, ascending: the same order as `desc` (NULLs last either way), and
+   ordered_list's list_sort path instead of DuckDB's ordered aggregate (macros/cross_db/lists.sql:
+   on a 1M-event day this model took 1.65 s with `desc`). #}
 
 with pages as (
     select user_id, event_date,
-        {{ list_head(ordered_list('activity', ['n_events desc', 'activity']), top_n) }} as page_tokens
+        {{ list_head(ordered_list('activity', ['-n_events', 'activity']), top_n) }} as page_tokens
     from {{ ref('int_users__daily_activity_usage') }}
     where {{ in_window('event_date') }}
     group by all
@@ -16,8 +19,8 @@ with pages as (
 
 services as (
     select user_id, event_date,
-        {{ list_head(ordered_list(token_part('service'), ['n_events desc', 'service']), top_n) }} as service_tokens,
-        {{ list_head(ordered_list(token_part('service'), ['billed_weight desc', 'service'],
+        {{ list_head(ordered_list(token_part('service'), ['-n_events', 'service']), top_n) }} as service_tokens,
+        {{ list_head(ordered_list(token_part('service'), ['-billed_weight', 'service'],
             filter='billed_weight > 0'), top_n) }} as billed_tokens
     from {{ ref('int_users__daily_service_usage') }}
     where {{ in_window('event_date') }}
