@@ -16,6 +16,7 @@ from persona_dagster.personas.induction_evaluation import item_futures
 from persona_dagster.personas.induction_report import COMPARED, clustering_recovery, true_personas, writer_figures
 from persona_dagster.personas.induction_run import prepare_induction
 from persona_dagster.personas.policy_model import PRESETS, load_policy, zero_shot_policy
+from persona_dagster.personas.policy_tokenizer import load_policy_tokenizer
 from persona_dagster.warehouse.persona_reads import read_catalogue, read_event_tasks
 
 EVAL_SEED = 424242
@@ -52,7 +53,7 @@ def persona_induction_evaluation(context: dg.AssetExecutionContext, config: Pers
     """Heuristic / zero-shot / π0 / πθ on held-out users: training score, judge vs true personas, Hit@k on new items, hallucinations."""
     stored = models.current("persona_policy")
     facts = policy_facts(stored)
-    _, tokenizer = load_policy(stored.path)
+    tokenizer = load_policy_tokenizer(stored.path)  # the policies themselves load one at a time in _written
     with warehouse.get_connection() as con:
         memories = read_memories(con)
         split = split_of(memories, config)
