@@ -34,3 +34,19 @@ def test_asset_graph_links_landing_to_marts():
     checks = {c.name for c in graph.asset_check_keys}
     assert "assert_raw_rows_are_clean_or_quarantined" in checks
     assert "every_landing_file_readable" in checks
+
+
+def test_assets_that_read_the_task_reference_declare_it():
+    """Each asset that reads staging.stg_reference__* in Python lists it as a dep, so a selection that includes
+    the asset's upstream builds those tables first (persona_induction_evaluation once failed on a fresh warehouse)."""
+    import dagster as dg
+
+    from persona_dagster.definitions import defs
+    from persona_dagster.defs.warehouse.keys import ACTIVITY_TASKS, PERSONA_TASKS
+
+    graph = defs.resolve_asset_graph()
+    readers = {"persona_induction_evaluation": {ACTIVITY_TASKS, PERSONA_TASKS},
+               "persona_map": {ACTIVITY_TASKS, PERSONA_TASKS}, "persona_drift": {PERSONA_TASKS}}
+    for name, needed in readers.items():
+        parents = graph.get(dg.AssetKey(name)).parent_keys
+        assert needed <= parents, f"{name} reads {sorted(k.to_user_string() for k in needed - parents)} undeclared"

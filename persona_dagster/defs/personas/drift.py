@@ -12,11 +12,11 @@ from persona_dagster.defs.partitions import DUCKDB_POOL, daily_partitions, singl
 from persona_dagster.defs.resources import ReportsResource
 from persona_dagster.personas.drift import DRIFT_COLUMNS, DriftParams, drift_summary, switch_detection, user_drift
 from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_window
+from persona_dagster.defs.warehouse.keys import PERSONA_TASKS
 from persona_dagster.warehouse.persona_reads import memory_intents, persona_drift_rows, persona_task_weights
 
 GROUP = "personas"
 MAIN_CHANGE_CHECK = "main_persona_changes_within_threshold"
-PERSONA_TASKS = dg.AssetKey(["staging", "stg_reference__persona_tasks"])
 SWITCHES_FILE = "persona_switches.csv"
 
 

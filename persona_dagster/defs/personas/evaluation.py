@@ -10,6 +10,7 @@ from persona_dagster.defs.personas.assets import (
     GROUP, induced_personas, persona_policy, policy_facts, read_memories, sampling_of, split_of, torch_threads,
 )
 from persona_dagster.defs.personas.config import PersonaPolicyConfig
+from persona_dagster.defs.warehouse.keys import TASK_REFERENCE
 from persona_dagster.defs.resources import MLflowResource, ModelStoreResource, ReportsResource
 from persona_dagster.personas.groupwise_dpo import sampled_quality
 from persona_dagster.personas.induction_evaluation import item_futures
@@ -44,7 +45,7 @@ def _written(setup, config: PersonaPolicyConfig, facts: dict, models: ModelStore
 
 
 @dg.asset(
-    deps=[persona_policy, induced_personas], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL,
+    deps=[persona_policy, induced_personas, *TASK_REFERENCE], group_name=GROUP, kinds={"pytorch", "mlflow"}, pool=DUCKDB_POOL,
     automation_condition=retrain_condition(),
 )
 def persona_induction_evaluation(context: dg.AssetExecutionContext, config: PersonaPolicyConfig,

@@ -27,13 +27,12 @@ from persona_dagster.segments.recent_sessions import LAST_SESSIONS, last_session
 from persona_dagster.segments.tfidf_features import tfidf_features, user_documents
 from persona_dagster.segment_store import save_segmentation
 from persona_dagster.warehouse.embedding_store import latest_user_embeddings
+from persona_dagster.defs.warehouse.keys import TASK_REFERENCE
 from persona_dagster.warehouse.landed_names import read_landed_names
 from persona_dagster.warehouse.ml_tables import ensure_ml_tables, replace_rows
 from persona_dagster.warehouse.session_io import read_sessions
 
 GROUP = "segments"
-REFERENCE = [dg.AssetKey(["staging", "stg_reference__activity_tasks"]),
-             dg.AssetKey(["staging", "stg_reference__persona_tasks"])]
 
 
 def _json(value) -> str:
@@ -99,7 +98,7 @@ def user_segments(context: dg.AssetExecutionContext, config: SegmentsConfig, war
     })
 
 
-@dg.asset(deps=[user_segments, *REFERENCE], group_name=GROUP, kinds={"python"}, pool=DUCKDB_POOL,
+@dg.asset(deps=[user_segments, *TASK_REFERENCE], group_name=GROUP, kinds={"python"}, pool=DUCKDB_POOL,
           automation_condition=retrain_condition())
 def persona_map(context: dg.AssetExecutionContext, config: SegmentsConfig,
                 warehouse: DuckDBResource) -> dg.MaterializeResult:
