@@ -2,7 +2,7 @@
 
     python benchmarks/persona_induction.py --data /tmp/copy-of-data [--users 10] [--heldout 10]
         [--tasks 24] [--eval-tasks 30] [--sft-epochs 3] [--candidates 4] [--rounds 1] [--samples 2]
-        [--teacher-in-group] [--nll-weight 1.0] [--eval-temperature 0] [--eval-only]
+        [--teacher-in-group] [--truthful-first] [--nll-weight 1.0] [--eval-temperature 0] [--eval-only]
 
 The data directory must hold a built warehouse (`make demo`, or `persona-dagster demo --seed 8` for a
 development dataset); work on a copy, since the run publishes new persona_policy versions into its
@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--prompt-tokens", type=int, default=256)
     parser.add_argument("--teacher-in-group", action="store_true", help="DPO groups: K-1 samples + the SFT teacher")
+    parser.add_argument("--truthful-first", action="store_true", help="DPO ranks candidates naming unsupported entities last")
     parser.add_argument("--nll-weight", type=float, default=None,
                         help="+ this x the best candidate's per-token NLL (default: the asset's dpo_nll_weight)")
     parser.add_argument("--eval-temperature", type=float, default=None,
@@ -60,7 +61,7 @@ def main() -> None:
               "eval_max_tasks": args.eval_tasks, "max_prompt_tokens": args.prompt_tokens,
               "sft_epochs": args.sft_epochs, "sft_batch_size": args.sft_batch_size, "candidates": args.candidates, "dpo_rounds": args.rounds,
               "max_new_tokens": args.new_tokens, "eval_samples": args.samples,
-              "dpo_teacher_in_group": args.teacher_in_group,
+              "dpo_teacher_in_group": args.teacher_in_group, "dpo_truthful_first": args.truthful_first,
               **({} if args.nll_weight is None else {"dpo_nll_weight": args.nll_weight}),
               **({} if args.sft_lr is None else {"sft_learning_rate": args.sft_lr}),
               **({} if args.eval_temperature is None else {"eval_temperature": args.eval_temperature})}

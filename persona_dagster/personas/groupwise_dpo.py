@@ -55,6 +55,11 @@ class GroupwiseParams:
     # Weight of the best candidate's per-token NLL added to the ranking loss (GroupwiseDPOTrainer);
     # 0 = the Plackett-Luce loss alone (the toy tests' setting); persona_policy's config sets 1.0.
     nll_weight: float = 0.0
+    # Rank a candidate that names an entity its evidence does not support (hallucination rate > 0) below
+    # every candidate that names none, then by the score: the score alone trades a wrong name for the
+    # specificity and alignment it buys. Off: on a development dataset (seed 8; 24 SFT clusters, 4 DPO groups,
+    # K=3, 20 held-out users, the same π0) πθ's hallucination rate was 0.163 with it, 0.108 without.
+    truthful_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,15 @@ def ranked_group(completions: Sequence[str], scores: Sequence[float]) -> tuple[l
         return None
     ranked = sorted(best.items(), key=lambda item: -item[1])  # stable: ties keep sampling order
     return [t for t, _ in ranked], [s for _, s in ranked]
+
+
+def truthful_first_scores(task: InductionTask, completions: Sequence[str], scores: Sequence[float],
+                          scorer: PersonaScorer) -> list[float]:
+    """Ranking scores: each score, minus 1 where the completion names an entity its evidence does not support.
+
+    Scores lie in [0, 1], so every such completion ranks below every one that names none.
+    """
+    return [s - float(task.hallucination_rate(scorer, c) > 0) for c, s in zip(completions, scores, strict=True)]
 
 
 def sampled_quality(
@@ -146,6 +160,8 @@ def train_groupwise_dpo(
         if params.teacher_in_group:
             samples = [[*cs, t.teacher.text] for t, cs in zip(tasks, samples, strict=True)]
             scores = [[*ss, t.score(scorer, t.teacher.text).final] for t, ss in zip(tasks, scores, strict=True)]
+        if params.truthful_first:
+            scores = [truthful_first_scores(t, cs, ss, scorer) for t, cs, ss in zip(tasks, samples, scores, strict=True)]
         groups = [(t, ranked_group(cs, ss)) for t, cs, ss in zip(tasks, samples, scores, strict=True)]
         rows = [{"prompt": t.prompt, "completions": g[0], "scores": g[1]} for t, g in groups if g is not None]
         if not rows:

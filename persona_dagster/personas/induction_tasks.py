@@ -30,6 +30,10 @@ class InductionTask:
         """Quality of a written 'label: description' as this cluster's persona."""
         return scorer.score(Persona.from_text(completion, self.evidence_ids), self.other_evidence)
 
+    def hallucination_rate(self, scorer: PersonaScorer, completion: str) -> float:
+        """Share of the entities the written persona names that this cluster's evidence does not support."""
+        return scorer.hallucination_rate(Persona.from_text(completion, self.evidence_ids))
+
 
 def teacher_personas(memories: Sequence[IntentMemory], clusters: Sequence[MemoryCluster]) -> list[Persona]:
     """The heuristic writer's persona for each cluster (the baseline and the SFT target)."""

@@ -155,3 +155,17 @@ def test_a_description_without_label_scores_zero(toy) -> None:
     assert unlabelled.label == "" and unlabelled.description
     assert scorer.score(persona, [other.memory_ids]).final > 0.0
     assert scorer.score(unlabelled, [other.memory_ids]).final == 0.0
+
+
+def test_truthful_first_ranks_a_higher_scoring_hallucination_below_every_supported_persona(toy) -> None:
+    from persona_dagster.personas.groupwise_dpo import ranked_group, truthful_first_scores
+    from persona_dagster.personas.induction_tasks import InductionTask
+
+    scorer, own, other, persona = _two_persona_user(toy)
+    task = InductionTask("u00", "u00#0", tuple(own.memory_ids), (tuple(other.memory_ids),), "prompt", persona)
+    honest = "Monitoring specialist: " + FLUENT
+    lying = "Monitoring specialist: " + FLUENT.replace(" and Health", ", SageMaker notebooks and Health")
+    # As the score ranks them, the lie may well come first: pretend it scores higher.
+    ranked, _ = ranked_group([lying, honest], truthful_first_scores(task, [lying, honest], [0.9, 0.5], scorer))
+    assert ranked == [honest, lying]
+    assert truthful_first_scores(task, [honest], [0.5], scorer) == [0.5]

@@ -101,7 +101,8 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
         params = GroupwiseParams(rounds=config.dpo_rounds, beta=config.dpo_beta, optimizer=config.dpo_optimizer,
                                  learning_rate=config.dpo_learning_rate, epochs_per_round=config.dpo_epochs,
                                  sampling=sampling_of(config, config.candidates, config.seed), seed=config.seed,
-                                 teacher_in_group=config.dpo_teacher_in_group, nll_weight=config.dpo_nll_weight)
+                                 teacher_in_group=config.dpo_teacher_in_group, nll_weight=config.dpo_nll_weight,
+                                 truthful_first=config.dpo_truthful_first)
         dpo_tasks = setup.tasks[:config.dpo_max_tasks]
         rounds = train_groupwise_dpo(policy, setup.tokenizer, dpo_tasks, setup.scorer, params)
         step = 0

@@ -35,6 +35,7 @@ class PersonaPolicyConfig(dg.Config):
     dpo_beta: float = 0.1
     dpo_epochs: int = 1
     dpo_teacher_in_group: bool = False  # K-1 samples + the SFT teacher's persona per group
+    dpo_truthful_first: bool = False  # rank candidates naming unsupported entities last (GroupwiseParams)
     # + this x the best candidate's per-token NLL (RPO's anchor; GroupwiseParams). 1.0 (RPO's value): on the
     # development data it kept DPO from lowering the training score below π0's (+0.000 vs -0.096; README).
     dpo_nll_weight: float = 1.0
