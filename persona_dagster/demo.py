@@ -78,10 +78,9 @@ DEMO_MODEL_CONFIG = {
     # marts.induced_personas keeps the best of eval_samples=2 samples per cluster.
     **{name: {**PERSONA_DEMO_BUDGET, "heldout_users": 6, "eval_max_tasks": 6}
        for name in ("persona_policy", "induced_personas")},
-    # The judge reads 20 held-out users (the policy still trains on 3; held-out users are the ones after
-    # the training users, so the first 6 are the marts' own): at 6 no difference between the writers
-    # could clear zero (πθ - π0 task F1 +0.067 [0.000, +0.200], 2026-12-03). At 20 on the demo data:
-    # task F1 +0.125 [+0.028, +0.217], training score +0.192 [+0.089, +0.308]; 45 s instead of 22 s.
+    # The judge reads 20 held-out users (held-out users are the ones after the training users, so the first 6
+    # are the marts' own): at 6 no difference between the writers could clear zero (πθ - π0 task F1 +0.067
+    # [0.000, +0.200], 2026-12-03); 20 costs about 20 s more. Figures at this budget: README (persona section).
     "persona_induction_evaluation": {**PERSONA_DEMO_BUDGET, "heldout_users": 20, "eval_max_tasks": 20},
 }
 
