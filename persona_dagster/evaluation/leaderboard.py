@@ -58,10 +58,15 @@ def recommendation_rows(report: Report, dataset: str) -> Iterator[dict]:
                     metric, other = key.split("_minus_", 1)
                     yield from _row(dataset, task, metric, f"{method}_minus_{other}", diff.get("mean"), diff.get("lo"),
                                     diff.get("hi"), diff.get("n"))
+    # Bootstrap intervals over users (and paired differences to TF-IDF), where the report has them.
+    intervals = report.get("clustering_intervals") or {}
     for row in report.get("clustering", []):
         for metric, value in row.items():
-            if metric != "embedding":
+            if metric != "embedding" and row["embedding"] not in intervals.get(metric, {}):
                 yield from _row(dataset, "segmentation", metric, row["embedding"], value)
+    for metric, by_model in intervals.items():
+        for model, v in by_model.items():
+            yield from _row(dataset, "segmentation", metric, model, v.get("value"), v.get("lo"), v.get("hi"), v.get("n"))
 
 
 def next_activity_rows(report: Report, dataset: str) -> Iterator[dict]:

@@ -4,7 +4,7 @@ import json
 
 import dagster as dg
 
-from persona_dagster.evaluation.leaderboard import COLUMNS, build_leaderboard, leaderboard_rows
+from persona_dagster.evaluation.leaderboard import COLUMNS, build_leaderboard, leaderboard_rows, recommendation_rows
 from persona_dagster.reports import write_report
 from persona_dagster.settings import DATA_DIR_ENV
 
@@ -115,3 +115,17 @@ def test_the_asset_writes_reports_leaderboard_json_and_shows_the_table(tmp_path,
     metadata = result.asset_materializations_for_node("leaderboard")[0].metadata
     assert "| dataset | task | metric | model | value | lo | hi | n |" in metadata["leaderboard"].value
     assert metadata["rows"].value == 9
+
+
+def test_cluster_quality_rows_carry_the_reports_bootstrap_intervals():
+    report = {"clustering": [{"embedding": "sessionbert", "k": 8, "ari": 0.97}, {"embedding": "tfidf", "k": 8, "ari": 0.93}],
+              "clustering_intervals": {"ari": {
+                  "sessionbert": {"value": 0.97, "lo": 0.94, "hi": 1.0, "n": 239},
+                  "tfidf": {"value": 0.93, "lo": 0.88, "hi": 0.97, "n": 239},
+                  "sessionbert_minus_tfidf": {"value": 0.04, "lo": -0.01, "hi": 0.10, "n": 239}}}}
+    rows = {(r["metric"], r["model"]): r for r in recommendation_rows(report, "default")}
+    assert rows[("ari", "sessionbert")]["lo"] == 0.94 and rows[("ari", "sessionbert")]["n"] == 239
+    assert rows[("ari", "sessionbert_minus_tfidf")]["hi"] == 0.10
+    assert rows[("k", "tfidf")]["value"] == 8 and rows[("k", "tfidf")]["lo"] is None  # no interval for k
+    assert sum(1 for m, _ in rows if m == "ari") == 3  # each once: the interval row replaces the bare one
+
