@@ -185,6 +185,15 @@ def _ordinary(word: str, known_stems: frozenset[str]) -> bool:
     return root in DOMAIN_WORDS or root in known_stems or (doer != word.lower() and stem(doer) in known_stems)
 
 
+def _catalogue_like(word: str, known_stems: frozenset[str]) -> bool:
+    """'Cloud-console', 'node-p': hyphenated like the catalogue's names, with a word of them, yet none of them.
+
+    Catalogue names are taken (used up) before unknown names are looked for, so what is left here is not one.
+    """
+    parts = word.lower().split("-")
+    return len(parts) > 1 and all(part.isalpha() for part in parts) and any(stem(part) in known_stems for part in parts)
+
+
 def take_unknown_entities(text: str, tokens: list[Token], known_stems: frozenset[str] = frozenset()) -> set[str]:
     """Product-like mentions among the unused tokens, adjacent ones joined ('Alibaba Cloud'); they become used.
 
@@ -196,7 +205,7 @@ def take_unknown_entities(text: str, tokens: list[Token], known_stems: frozenset
         word = t.text.removesuffix("'s")
         if t.used or word.lower() in GENERIC_NAMES:
             return False
-        if _strong(t):
+        if _strong(t) or _catalogue_like(word, known_stems):
             return True
         # A capitalised word opening a sentence, in a title-cased label or naming a role is grammar, not a name.
         return (_capitalised(t) and not t.initial and t.sentence not in titled

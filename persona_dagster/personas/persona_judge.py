@@ -64,21 +64,33 @@ def _whole(name: str, text: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
 
 
+def _page_of(service: str, page: str, lowered: str, services: frozenset[str]) -> bool:
+    """The page is written after the service in the same clause, with no other named service between them.
+
+    In 'rds (backups), polardb (clusters)' backups is rds's page, not polardb's.
+    """
+    pattern = rf"(?<![\w-]){re.escape(service)}(?![\w-])([^.;:]*?)(?<![\w-]){re.escape(page)}(?![\w-])"
+    return any(not any(_whole(other, m.group(1)) for other in services if other != service)
+               for m in re.finditer(pattern, lowered))
+
+
+def _slug(name: str) -> str:
+    return name.lower().replace("-", "_")
+
+
 def named_entities(text: str, catalogue: Catalogue) -> Named:
-    """Services (whole names), pages (a catalogue page written right after its service), tasks, unknown names."""
+    """Services (whole names), pages (a catalogue page written after its service), tasks, unknown names."""
     lowered = text.lower()
     services = frozenset(s for s in catalogue.services if _whole(s, lowered))
-    pages = set()
-    for activity in catalogue.activity_task:
-        service, page = activity.split(";", 1)
-        if service in services and re.search(rf"(?<![\w-]){re.escape(service)}\b[^.;:]*?(?<![\w-]){re.escape(page)}"
-                                             rf"(?![\w-])", lowered) and page != service:
-            pages.add(activity)
+    pages = {activity for activity in catalogue.activity_task
+             if (parts := activity.split(";", 1))[0] in services and parts[1] != parts[0]
+             and _page_of(parts[0], parts[1], lowered, services)}
     words = set(_WORD.findall(lowered.replace("-", " ")))
     tasks = frozenset(t for t in catalogue.tasks if _names_task(words, t))
     known = {s for s in catalogue.services} | {a.split(";", 1)[1] for a in catalogue.activity_task}
+    # A task written as a slug ('setup-environment') is that task, named once, not also an unknown product.
     unknown = frozenset(m for m in _PRODUCT_LIKE.findall(text)
-                        if m.lower() not in known and not _DATE_OR_TIME.match(m) and m.lower() not in catalogue.tasks)
+                        if m.lower() not in known and not _DATE_OR_TIME.match(m) and _slug(m) not in catalogue.tasks)
     return Named(services, frozenset(pages), tasks, unknown)
 
 

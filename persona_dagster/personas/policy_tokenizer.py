@@ -16,8 +16,10 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase, PreTrainedToken
 PAD, UNK, BOS, EOS = "[PAD]", "[UNK]", "[BOS]", "[EOS]"
 PROMPT_HEADER = "Memories:"
 PROMPT_SUFFIX = "Persona:"
+# Nothing of one site in it (the pipeline runs on any clickstream), and no name-like phrase to copy: with
+# "a cloud-console user" here, π0 and πθ opened labels with "Cloud-console user", a service that does not exist.
 INSTRUCTION = (
-    "Write one persona of a cloud-console user from the activity memories below: a short label saying what "
+    "Write one persona of a user of this website from the activity memories below: a short label saying what "
     "kind of user this is and what they focus on, a colon, then one or two sentences. Name only services, "
     "pages and tasks that appear in the memories."
 )

@@ -91,3 +91,13 @@ def test_a_task_missing_a_word_is_claimed_only_when_no_sibling_task_fits() -> No
     assert extract_claims("Builds pipelines.", vocabulary).task_intents == {"build_data_pipeline"}
     assert extract_claims("Trains and deploys ML models.", vocabulary).task_intents == {"train_ml_model",
                                                                                       "deploy_ml_model"}
+
+
+def test_a_hyphenated_name_made_of_catalogue_words_but_not_in_it_is_a_claim() -> None:
+    # What groupwise DPO learnt to write where the reward did not look (demo data, 2026-12-03): names shaped like
+    # the catalogue's, opening a label or cut off by the token budget.
+    claims = extract_claims("Cost-billing user focused on cost-explorer (overview), and cost-expl", VOCABULARY)
+    assert claims.unknown_entities == {"Cost-billing", "cost-expl"}
+    assert claims.services == {"cost-explorer"} and claims.pages == {"cost-explorer;overview"}
+    # Hyphenated words with nothing of the catalogue in them are English, not names.
+    assert extract_claims("A well-known, long-running billing user.", VOCABULARY).unknown_entities == frozenset()

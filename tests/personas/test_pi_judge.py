@@ -61,3 +61,18 @@ def test_per_user_metrics_count_an_invented_product_as_a_hallucination():
                                 catalogue, None, future, seen, popularity)
     users = sorted(faithful["hallucination_rate"])
     assert users and all(invented["hallucination_rate"][u] > faithful["hallucination_rate"][u] for u in users)
+
+
+def test_a_task_written_as_a_slug_is_that_task_not_an_unknown_name():
+    named = named_entities("Configure-network user focused on vpc: configure_network in vpc (vpcs).", CATALOGUE)
+    assert named.tasks == {"configure_network"} and not named.unknown
+    assert named_entities("Cloud-console user focused on vpc.", CATALOGUE).unknown == {"Cloud-console"}
+
+
+def test_a_page_belongs_to_the_service_it_follows_not_to_an_earlier_one():
+    named = named_entities("Works in billing (invoices), vpc (vpcs) and billing (invoices).", CATALOGUE)
+    assert named.pages == {"billing;invoices", "vpc;vpcs"}
+    # invoices is billing's page: after 'vpc (vpcs), billing' it does not make vpc;invoices, nor route-tables vpc's
+    named = named_entities("Configures vpc (vpcs), billing (invoices) and route-tables.", CATALOGUE)
+    assert named.pages == {"vpc;vpcs", "billing;invoices"}
+    assert named_entities("Configures vpc and its route-tables.", CATALOGUE).pages == {"vpc;route-tables"}
