@@ -73,7 +73,8 @@ DEMO_MODEL_CONFIG = {
     # π0's hallucination rate 0.140 vs 0.402, training score 0.271 vs 0.202, service F1 0.165 vs 0.122; πθ's
     # hallucination 0.108 vs 0.361; persona_policy 78 s. DPO's groups stay the first 4 clusters, K=3 (a
     # teacher in each group changed nothing there: πθ - π0 training score -0.011 vs -0.019). At 1e-3 the SFT
-    # loss ended at 2.1 and π0 copied the instruction ("Cloud-console user: ..."; demo data, 2026-12-03).
+    # loss ended at 2.1 and π0 copied the instruction ("Cloud-console user: ..."; demo data, 2026-12-03; the
+    # instruction no longer holds that phrase, 26c81e2).
     # Judged clusters are spread one per held-out user (induction_run.prepare_induction), on greedy decoding;
     # marts.induced_personas keeps the best of eval_samples=2 samples per cluster.
     **{name: {**PERSONA_DEMO_BUDGET, "heldout_users": 6, "eval_max_tasks": 6}
