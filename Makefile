@@ -10,8 +10,9 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export HF_HUB_OFFLINE := 1
 # Where PYTHONDONTWRITEBYTECODE is set (this machine, CI), no import writes bytecode and every Python
 # process (the demo, each dbt call, each test worker, each run `dagster dev` starts) compiles its
-# imports from source again: the code location took 40 s to import that way, 16 s with bytecode. Here
-# the first import of a module writes it into the venv, once (compiling all 21k files up front took 54 s).
+# imports from source again: the code location took 40 s to import that way, 16 s with bytecode. uv
+# compiles the installed packages up front (below); the first import of the project's own modules (and,
+# where pip installs, of every module) writes their bytecode into the venv, once.
 unexport PYTHONDONTWRITEBYTECODE
 export DAGSTER_HOME ?= $(or $(PERSONA_DAGSTER_DATA_DIR),$(CURDIR)/data)/dagster_home
 # dbt (and dagster-dbt's preparer) from the venv, even when it is not activated.
@@ -25,12 +26,14 @@ DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml $(shell find
 # Installs go through uv (a wheel from the registry, pinned in requirements.lock): the same pins as pip, in
 # 22 s instead of 71 s for the runtime dependencies on this machine (2026-12-03), a sixth of `make demo`'s
 # budget. uv does not read pip's configuration, so pip's find-links (where a machine's CPU torch wheel lies)
-# and index are passed on; uv, like --no-compile, writes no bytecode. Where uv fails, pip installs instead.
+# and index are passed on. --compile-bytecode: 33 s for the 21k files, in parallel; compiled on first import
+# instead, the fresh clone's manifest step took 33 s (4 s with bytecode) and the demo's first import of the
+# code location 44 s (14 s). Where uv fails, pip installs instead (no bytecode: --no-compile).
 PIP_FIND_LINKS_ALL = $(sort $(PIP_FIND_LINKS) $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
 PIP_INDEX = $(strip $(or $(PIP_INDEX_URL),$(shell $(PYTHON) -m pip config get global.index-url 2>/dev/null)))
 UV_FLAGS = $(addprefix --find-links ,$(PIP_FIND_LINKS_ALL)) $(if $(PIP_INDEX),--default-index $(PIP_INDEX))
 # $(call venv_install,ARGS): the packages ARGS names into the venv, by uv, else by pip.
-venv_install = $(BIN)/uv pip install -q --python $(BIN)/python $(UV_FLAGS) $(1) || \
+venv_install = $(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python $(UV_FLAGS) $(1) || \
 	{ $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q --no-compile $(1); }
 
 # The venv is (re)built when the dependency pins change; requirements.lock keeps installs reproducible.
