@@ -44,7 +44,7 @@ def prepare_induction(memories: Sequence[IntentMemory], max_prompt_tokens: int =
     embedder = TermEmbedder().fit(memories)
     clusters = spread_over_users(cluster_memories(memories, embedder.embed_memories(memories)), max_tasks)
     teachers = teacher_personas(memories, clusters)
-    tokenizer = tokenizer or train_policy_tokenizer(policy_corpus(memories, teachers))
+    tokenizer = tokenizer or train_policy_tokenizer(policy_corpus(memories, clusters, teachers))
     tasks = induction_tasks(memories, clusters, teachers, tokenizer, max_prompt_tokens=max_prompt_tokens)
     return InductionSetup(memories, clusters, PersonaScorer(memories, embedder), teachers, tasks, tokenizer)
 

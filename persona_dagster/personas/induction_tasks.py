@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from transformers import PreTrainedTokenizerBase
 
+from persona_dagster.personas.evidence_digest import digest_lines
 from persona_dagster.personas.heuristic_writer import write_persona
 from persona_dagster.personas.memories import IntentMemory
 from persona_dagster.personas.memory_clusters import MemoryCluster
@@ -41,9 +42,17 @@ def teacher_personas(memories: Sequence[IntentMemory], clusters: Sequence[Memory
     return [write_persona([by_id[i] for i in c.memory_ids]) for c in clusters]
 
 
-def policy_corpus(memories: Sequence[IntentMemory], teachers: Sequence[Persona]) -> list[str]:
-    """Texts the policy tokenizer is trained on."""
-    return [m.text for m in memories] + [p.text for p in teachers]
+def policy_corpus(memories: Sequence[IntentMemory], clusters: Sequence[MemoryCluster],
+                  teachers: Sequence[Persona]) -> list[str]:
+    """Texts the policy tokenizer is trained on: memories, the clusters' digests, the teacher's personas."""
+    by_id = {m.memory_id: m for m in memories}
+    digests = [line for c in clusters for line in digest_lines([by_id[i] for i in c.memory_ids])]
+    return [m.text for m in memories] + digests + [p.text for p in teachers]
+
+
+def cluster_prompt(evidence: Sequence[IntentMemory], tokenizer: PreTrainedTokenizerBase, max_prompt_tokens: int) -> str:
+    """The cluster's digest, then its memories, whole, while the prompt fits (evidence_digest.py says why)."""
+    return build_prompt([*digest_lines(evidence), *(m.text for m in evidence)], tokenizer, max_prompt_tokens)
 
 
 def sft_examples(tasks: Sequence[InductionTask]) -> list[tuple[str, str]]:
@@ -68,7 +77,7 @@ def induction_tasks(
             cluster_id=c.cluster_id,
             evidence_ids=c.memory_ids,
             other_evidence=tuple(ids for ids in by_user[c.user_id] if ids != c.memory_ids),
-            prompt=build_prompt([by_id[i].text for i in c.memory_ids], tokenizer, max_prompt_tokens),
+            prompt=cluster_prompt([by_id[i] for i in c.memory_ids], tokenizer, max_prompt_tokens),
             teacher=teacher,
         )
         for c, teacher in zip(clusters, teachers, strict=True)

@@ -43,7 +43,7 @@ def toy(tmp_path):
     embedder = TermEmbedder().fit(memories)
     clusters = cluster_memories(memories, embedder.embed_memories(memories))
     teachers = teacher_personas(memories, clusters)
-    tokenizer = train_policy_tokenizer(policy_corpus(memories, teachers))
+    tokenizer = train_policy_tokenizer(policy_corpus(memories, clusters, teachers))
     save_policy(build_policy(tokenizer, "tiny"), tokenizer, tmp_path / "backbone")
     tasks = induction_tasks(memories, clusters, teachers, tokenizer, max_prompt_tokens=64)
     return tmp_path / "backbone", tasks

@@ -40,7 +40,7 @@ def toy_run(one_thread):
     clusters = cluster_memories(memories, embedder.embed_memories(memories))
     scorer = PersonaScorer(memories, embedder)
     teachers = teacher_personas(memories, clusters)
-    tokenizer = train_policy_tokenizer(policy_corpus(memories, teachers))
+    tokenizer = train_policy_tokenizer(policy_corpus(memories, clusters, teachers))
     tasks = induction_tasks(memories, clusters, teachers, tokenizer, max_prompt_tokens=128)
     policy = build_policy(tokenizer, "tiny", seed=0)
     sft_losses = supervised_finetune(policy, tokenizer, sft_examples(tasks), SFTParams(epochs=45))
