@@ -18,6 +18,8 @@ _STEM_LENGTH = 5
 _PRODUCT_LIKE = re.compile(r"\b(?:[A-Za-z]+[-.][A-Za-z0-9][\w.-]*|[a-z]+[A-Z]\w*|[A-Z]{2,}\w*|[A-Za-z]+\d\w*)\b")
 _DATE_OR_TIME = re.compile(r"^\d|^\d{1,2}:\d{2}")
 _WORD = re.compile(r"[a-z0-9]+")
+# 'name (page, page)': the notation says name is a service whose pages follow.
+_SERVICE_WITH_PAGES = re.compile(r"(?<![\w-])([A-Za-z][\w-]*)\s*\(([^()]*)\)")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,18 @@ def named_entities(text: str, catalogue: Catalogue) -> Named:
     # A task written as a slug ('setup-environment') is that task, named once, not also an unknown product.
     unknown = frozenset(m for m in _PRODUCT_LIKE.findall(text)
                         if m.lower() not in known and not _DATE_OR_TIME.match(m) and _slug(m) not in catalogue.tasks)
-    return Named(services, frozenset(pages), tasks, unknown)
+    return Named(services, frozenset(pages), tasks, unknown | _invented_services(text, catalogue))
+
+
+def _invented_services(text: str, catalogue: Catalogue) -> frozenset[str]:
+    """Names written as a service with catalogue pages after them that are no service: 'monitorer (clusters)'.
+
+    Such a name is no product-like token (one plain word), so without this it counted as no claim at all.
+    """
+    pages = {a.split(";", 1)[1] for a in catalogue.activity_task}
+    return frozenset(m.group(1) for m in _SERVICE_WITH_PAGES.finditer(text)
+                     if m.group(1).lower() not in catalogue.services
+                     and any(item.strip().lower() in pages for item in m.group(2).split(",")))
 
 
 def unsupported_share(named: Named, evidence_activities: Iterable[str], evidence_tasks: Iterable[str]) -> tuple[int, int]:

@@ -76,3 +76,12 @@ def test_a_page_belongs_to_the_service_it_follows_not_to_an_earlier_one():
     named = named_entities("Configures vpc (vpcs), billing (invoices) and route-tables.", CATALOGUE)
     assert named.pages == {"vpc;vpcs", "billing;invoices"}
     assert named_entities("Configures vpc and its route-tables.", CATALOGUE).pages == {"vpc;route-tables"}
+
+
+def test_a_made_up_service_written_with_catalogue_pages_is_a_hallucination():
+    text = "Budget keeper focused on billing and monitorer: Reviews costs in billing (invoices) and monitorer (alerts)."
+    named = named_entities(text, CATALOGUE)
+    assert named.unknown == {"monitorer"} and named.services == {"billing"}
+    assert unsupported_share(named, ["billing;invoices"], ["review_costs"])[0] == 1
+    # A task list in parentheses, or a real service with its pages, invents nothing.
+    assert not named_entities("Reviews costs (review_costs) in budgets (alerts).", CATALOGUE).unknown
