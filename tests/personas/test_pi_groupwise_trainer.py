@@ -31,14 +31,44 @@ def _setup(tmp_path, **config):
     return tokenizer, policy, args
 
 
-def test_collator_flattens_groups_best_first() -> None:
+def test_collator_keeps_one_prompt_per_group_and_candidates_best_first() -> None:
     batch = DataCollatorForGroups(pad_token_id=0)(
         [{"prompt_ids": [5, 6], "completion_ids": [[7], [8, 9]], "scores": [1.0, 0.0]},
-         {"prompt_ids": [5], "completion_ids": [[9, 9, 9]], "scores": [0.5]}]
+         {"prompt_ids": [5, 4, 3], "completion_ids": [[9, 9, 9]], "scores": [0.5]}]
     )
-    assert batch["input_ids"].tolist() == [[5, 6, 7, 0], [5, 6, 8, 9], [5, 9, 9, 9]]
-    assert batch["completion_mask"].tolist() == [[0, 0, 1, 0], [0, 0, 1, 1], [0, 1, 1, 1]]
+    assert batch["prompt_ids"].tolist() == [[5, 6, 0], [5, 4, 3]]
+    assert batch["prompt_lengths"].tolist() == [2, 3]
+    assert batch["completion_ids"].tolist() == [[7, 0, 0], [8, 9, 0], [9, 9, 9]]
+    assert batch["completion_mask"].tolist() == [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
     assert batch["group_sizes"].tolist() == [2, 1]
+    with pytest.raises(ValueError, match="at least 2 tokens"):
+        DataCollatorForGroups(pad_token_id=0)([{"prompt_ids": [5], "completion_ids": [[7]], "scores": [1.0]}])
+
+
+def test_shared_prompt_log_probs_and_gradients_equal_full_rows(tmp_path) -> None:
+    """The prompt runs once per group; the result must be what K separate prompt+candidate rows give."""
+    import torch
+
+    from persona_dagster.personas.policy_batches import completion_batch, completion_labels
+
+    tokenizer, policy, args = _setup(tmp_path)
+    trainer = GroupwiseDPOTrainer(model=policy, ref_model=frozen_copy(policy), args=args,
+                                  train_dataset=Dataset.from_list(GROUPS), processing_class=tokenizer)
+    batch = next(iter(trainer.get_train_dataloader()))
+    shared = trainer._sequence_logps(policy, batch)
+    shared.sum().backward()
+    shared_grads = [p.grad.clone() for p in policy.parameters()]
+    policy.zero_grad()
+    rows = [(ex["prompt_ids"], c) for ex in trainer.train_dataset for c in ex["completion_ids"]]
+    full = completion_batch(rows, tokenizer.pad_token_id)
+    logits = policy(input_ids=full["input_ids"], attention_mask=full["attention_mask"]).logits[:, :-1]
+    labels = completion_labels(full)[:, 1:]
+    token_logps = torch.log_softmax(logits, -1).gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    expected = (token_logps * (labels != -100)).sum(1)
+    expected.sum().backward()
+    assert torch.allclose(shared, expected, atol=1e-4)
+    for got, want in zip(shared_grads, [p.grad for p in policy.parameters()], strict=True):
+        assert torch.allclose(got, want, atol=1e-4, rtol=1e-3)
 
 
 def test_a_reference_model_is_required(tmp_path) -> None:
