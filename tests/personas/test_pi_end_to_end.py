@@ -128,3 +128,25 @@ def test_teacher_in_group_ranks_the_sft_teacher_among_k_minus_1_samples(toy_run,
     with pytest.raises(ValueError, match="K >= 2"):
         train_groupwise_dpo(policy, tokenizer, tasks, scorer,
                             GroupwiseParams(rounds=1, sampling=SamplingParams(k=1), teacher_in_group=True))
+
+
+def test_prompts_prefilled_once_decode_as_plain_generate_does(toy_run) -> None:
+    """The K samples share one prefill of their prompt; greedy decoding must match generate on full prompts."""
+    from trl.trainer.utils import pad
+
+    from persona_dagster.personas.policy_tokenizer import decode_completion, encode_prompt
+
+    policy, tokenizer = toy_run["policy"], toy_run["tokenizer"]
+    prompts = [t.prompt for t in toy_run["tasks"][:4]]
+    encoded = [torch.tensor(encode_prompt(tokenizer, p)) for p in prompts]
+    assert len({len(e) for e in encoded}) > 1  # left padding is exercised
+    input_ids = pad(encoded, padding_value=tokenizer.pad_token_id, padding_side="left")
+    mask = pad([torch.ones_like(e) for e in encoded], padding_value=0, padding_side="left")
+    with torch.no_grad():
+        output = policy.generate(input_ids=input_ids, attention_mask=mask, do_sample=False, max_new_tokens=24,
+                                 eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    plain = [decode_completion(tokenizer, row) for row in output[:, input_ids.shape[1]:].tolist()]
+    shared = sample_completions(policy, tokenizer, prompts, SamplingParams(k=1, temperature=0, max_new_tokens=24))
+    assert [texts[0] for texts in shared] == plain
+    several = sample_completions(policy, tokenizer, prompts, SamplingParams(k=3, temperature=0.7, max_new_tokens=24))
+    assert [len(texts) for texts in several] == [3, 3, 3, 3]
