@@ -142,6 +142,7 @@ class _Indexes:
     multi_word_pages: NameIndex
     one_word_pages: NameIndex
     page_tokens: dict[str, set[str]]  # page name -> 'service;page' tokens
+    page_names: frozenset[str]  # lower-cased
     services_by_compact: dict[str, str]
     pages_by_lower: dict[str, str]
     known_stems: frozenset[str]
@@ -157,23 +158,33 @@ def _indexes(vocabulary: ClaimVocabulary) -> _Indexes:
         tasks=NameIndex(vocabulary.task_intents), services=NameIndex(vocabulary.services),
         multi_word_pages=NameIndex(n for n in page_tokens if len(name_parts(n)) > 1),
         one_word_pages=NameIndex(n for n in page_tokens if len(name_parts(n)) == 1),
-        page_tokens=page_tokens, services_by_compact={compact(s): s for s in vocabulary.services},
+        page_tokens=page_tokens, page_names=frozenset(n.lower() for n in page_tokens), services_by_compact={compact(s): s for s in vocabulary.services},
         pages_by_lower={p.lower(): p for p in vocabulary.pages}, known_stems=_word_stems(known),
     )
 
 
-def _notation_pages(text: str, tokens: list[Token], index: _Indexes) -> set[str]:
-    """Pages listed as 'service (page, ...)' after a known service; the listed words are used up."""
-    pages = set()
+def _notation_pages(text: str, tokens: list[Token], index: _Indexes) -> tuple[set[str], set[str]]:
+    """(pages listed as 'service (page, ...)' after a known service, names written so that are no service).
+
+    The listed words after a known service are used up. A name that is no service, followed by a list holding
+    a catalogue page ('data-integration (overview)', 'console (favorites)'), claims a service that does not
+    exist: it is an unknown name, and its words are used up so they claim nothing else.
+    """
+    pages, invented = set(), set()
     for match in SERVICE_PAGES_PATTERN.finditer(text):
-        service = index.services_by_compact.get(compact(match.group(1).rstrip(".")))
+        head = match.group(1).rstrip(".")
+        service = index.services_by_compact.get(compact(head))
+        listed = split_list(match.group(2))
         if service is not None:
             # An unknown page under a known service is still a claim (an unsupported one).
-            listed = (page_token(service, page) for page in split_list(match.group(2)))
-            pages.update(index.pages_by_lower.get(t.lower(), t) for t in listed)
+            pages.update(index.pages_by_lower.get(t.lower(), t) for t in (page_token(service, p) for p in listed))
             for t in _inside(tokens, match.start(2), match.end(2)):
                 t.used = True
-    return pages
+        elif any(item.lower() in index.page_names for item in listed):
+            invented.add(head)
+            for t in _inside(tokens, match.start(1), match.start(1) + len(head)):
+                t.used = True
+    return pages, invented
 
 
 def _prose_pages(tokens: list[Token], services: list[tuple[str, int, int]], index: _Indexes) -> set[str]:
@@ -206,7 +217,7 @@ def extract_claims(text: str, vocabulary: ClaimVocabulary) -> Claims:
     index = _indexes(vocabulary)
     tokens = tokenize(text)
     lowered = text.lower()
-    pages = _notation_pages(text, tokens, index)
+    pages, invented_services = _notation_pages(text, tokens, index)
     calendar = _calendar(tokens)
     # Task names before services: 'cost management' is a task even where 'cost' is a service.
     spans = index.tasks.take(tokens)
@@ -223,5 +234,5 @@ def extract_claims(text: str, vocabulary: ClaimVocabulary) -> Claims:
         counts=frozenset(int(n) for n in _COUNT_PATTERN.findall(lowered)),
         times_of_day=_find_words(lowered, TIME_OF_DAY_WORDS),
         calendar=frozenset(calendar),
-        unknown_entities=frozenset(take_unknown_entities(text, tokens, index.known_stems)),
+        unknown_entities=frozenset(invented_services | take_unknown_entities(text, tokens, index.known_stems)),
     )

@@ -101,3 +101,19 @@ def test_a_hyphenated_name_made_of_catalogue_words_but_not_in_it_is_a_claim() ->
     assert claims.services == {"cost-explorer"} and claims.pages == {"cost-explorer;overview"}
     # Hyphenated words with nothing of the catalogue in them are English, not names.
     assert extract_claims("A well-known, long-running billing user.", VOCABULARY).unknown_entities == frozenset()
+
+
+def test_a_name_written_as_a_service_with_catalogue_pages_after_it_is_an_unknown_name() -> None:
+    # What groupwise DPO wrote on a development draw (seed 8, 2026-12-04) where the reward saw only supported
+    # pages: a page, or a shortened service, in the service's place of the notation.
+    vocabulary = ClaimVocabulary(
+        services=frozenset({"dataworks", "console-home"}),
+        pages=frozenset({"dataworks;data-integration", "dataworks;workspaces", "console-home;favorites"}),
+        task_intents=frozenset(),
+    )
+    claims = extract_claims("Builds pipelines in data-integration (workspaces) and console (favorites).", vocabulary)
+    assert claims.unknown_entities == {"data-integration", "console"}
+    assert claims.services == frozenset() and "dataworks;data-integration" not in claims.pages
+    # The notation after a real service, and parentheses around other words, claim no invented service.
+    claims = extract_claims("Builds pipelines in dataworks (workspaces), daily (mostly mornings).", vocabulary)
+    assert claims.unknown_entities == frozenset() and claims.pages == {"dataworks;workspaces"}
