@@ -71,7 +71,7 @@ def _alive(pid: int) -> bool:
     """True while pid runs (a zombie, dead but not reaped, counts as gone)."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone between open and read (ESRCH) counts as gone too
         return False
 
 
@@ -79,13 +79,13 @@ def _dbt_children(pid: int) -> list[int]:
     """The `dbt build` processes started by pid (its main thread starts them)."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return []  # the run ended
     found = []
     for child in children:
         try:
             cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):
             continue
         if b"dbt" in cmdline and b"build" in cmdline:
             found.append(int(child))
