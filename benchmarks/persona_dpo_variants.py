@@ -59,6 +59,8 @@ def main() -> None:
     parser.add_argument("--sft-epochs", type=int, default=2)
     parser.add_argument("--new-tokens", type=int, default=40)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--full-teacher", action="store_true",
+                        help="SFT on the teacher's full texts, not those rewritten to end inside --new-tokens")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     con = duckdb.connect(str(args.data / "warehouse.duckdb"), read_only=True)
@@ -66,8 +68,10 @@ def main() -> None:
     split = split_induction(memories, args.users, args.heldout, 0.7, 0)
     started = time.perf_counter()
     setup, policy = start_policy("smollm2-135m-instruct", split.before(memories, split.train_users),
-                                 args.data / "models", PROMPT_TOKENS, args.tasks, AdapterParams(r=8, alpha=16), 0)
-    cache = args.data / "lab" / f"pi0_e{args.sft_epochs}_u{args.users}_t{args.tasks}"
+                                 args.data / "models", PROMPT_TOKENS, args.tasks, AdapterParams(r=8, alpha=16), 0,
+                                 None if args.full_teacher else args.new_tokens)
+    fitted = "" if args.full_teacher else f"_fit{args.new_tokens}"
+    cache = args.data / "lab" / f"pi0_e{args.sft_epochs}_u{args.users}_t{args.tasks}{fitted}"
     if not cache.exists():
         supervised_finetune(policy, setup.tokenizer, sft_examples(setup.tasks),
                             SFTParams(epochs=args.sft_epochs, learning_rate=2e-3, batch_size=4, seed=0))
@@ -87,7 +91,7 @@ def main() -> None:
         texts, _ = sampled_quality(model, judged.tokenizer, judged.tasks, judged.scorer, greedy)
         scores = [t.score(judged.scorer, x[0]) for t, x in zip(judged.tasks, texts, strict=True)]
         parts = " ".join(f"{c}={np.mean([getattr(s, c) for s in scores]):.3f}"
-                         for c in ("cohesion", "alignment", "truthfulness", "specificity", "final"))
+                         for c in ("cohesion", "alignment", "truthfulness", "specificity", "label_focus", "final"))
         return texts, per_user_metrics(judged, texts, catalogue, truth, future, seen, popularity), parts
 
     pi0_texts, pi0_metrics, pi0_parts = judge(load_policy(cache)[0])

@@ -46,7 +46,7 @@ class GroupwiseParams:
     sampling: SamplingParams = field(default_factory=lambda: SamplingParams(k=16))
     bf16: bool = False
     seed: int = 0
-    # The group holds K-1 samples and the SFT teacher's persona, ranked together by the score (as
+    # The group holds K-1 samples and the SFT target (InductionTask.target), ranked together by the score (as
     # PRO, Song et al. 2023, ranks human answers among samples): the ranking then also says how far
     # the policy's own samples are from the text it was taught, not only which of them is best.
     # Off: on a development dataset (seed 8; 16 training clusters, K=4, one round, 6 held-out users)
@@ -158,8 +158,8 @@ def train_groupwise_dpo(
         samples, scores = sampled_quality(policy, tokenizer, tasks, scorer, sampling)
         mean_quality = float(np.mean(scores))  # of the policy's own samples
         if params.teacher_in_group:
-            samples = [[*cs, t.teacher.text] for t, cs in zip(tasks, samples, strict=True)]
-            scores = [[*ss, t.score(scorer, t.teacher.text).final] for t, ss in zip(tasks, scores, strict=True)]
+            samples = [[*cs, t.target.text] for t, cs in zip(tasks, samples, strict=True)]
+            scores = [[*ss, t.score(scorer, t.target.text).final] for t, ss in zip(tasks, scores, strict=True)]
         if params.truthful_first:
             scores = [truthful_first_scores(t, cs, ss, scorer) for t, cs, ss in zip(tasks, samples, scores, strict=True)]
         groups = [(t, ranked_group(cs, ss)) for t, cs, ss in zip(tasks, samples, scores, strict=True)]

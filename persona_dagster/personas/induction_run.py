@@ -34,29 +34,31 @@ class InductionSetup:
 
 
 def prepare_induction(memories: Sequence[IntentMemory], max_prompt_tokens: int = 128, tokenizer=None,
-                      max_tasks: int | None = None) -> InductionSetup:
+                      max_tasks: int | None = None, max_new_tokens: int | None = None) -> InductionSetup:
     """Cluster each user's memories, write the heuristic persona per cluster, build the policy's tasks.
 
     A word-level tokenizer is trained on the memories when none is given (the from-scratch fixture);
-    max_tasks bounds sampling and training time: that many clusters, spread over as many users as it allows.
+    max_tasks bounds sampling and training time: that many clusters, spread over as many users as it allows;
+    max_new_tokens, the policy's completion budget, bounds its SFT targets (InductionTask.target).
     """
     memories = list(memories)
     embedder = TermEmbedder().fit(memories)
     clusters = spread_over_users(cluster_memories(memories, embedder.embed_memories(memories)), max_tasks)
     teachers = teacher_personas(memories, clusters)
     tokenizer = tokenizer or train_policy_tokenizer(policy_corpus(memories, clusters, teachers))
-    tasks = induction_tasks(memories, clusters, teachers, tokenizer, max_prompt_tokens=max_prompt_tokens)
+    tasks = induction_tasks(memories, clusters, teachers, tokenizer, max_prompt_tokens, max_new_tokens)
     return InductionSetup(memories, clusters, PersonaScorer(memories, embedder), teachers, tasks, tokenizer)
 
 
 def start_policy(backbone: str, memories: Sequence[IntentMemory], models_root: Path, max_prompt_tokens: int,
-                 max_tasks: int | None = None, adapter: AdapterParams = AdapterParams(), seed: int = 0):
+                 max_tasks: int | None = None, adapter: AdapterParams = AdapterParams(), seed: int = 0,
+                 max_new_tokens: int | None = None):
     """(setup, untrained policy): the pretrained backbone with a fresh LoRA adapter, or the from-scratch fixture."""
     if backbone in PRESETS:
-        setup = prepare_induction(memories, max_prompt_tokens, max_tasks=max_tasks)
+        setup = prepare_induction(memories, max_prompt_tokens, max_tasks=max_tasks, max_new_tokens=max_new_tokens)
         return setup, build_policy(setup.tokenizer, backbone, seed=seed)
     policy, tokenizer = pretrained_policy(resolve_backbone(backbone, models_root), adapter, seed=seed)
-    return prepare_induction(memories, max_prompt_tokens, tokenizer=tokenizer, max_tasks=max_tasks), policy
+    return prepare_induction(memories, max_prompt_tokens, tokenizer, max_tasks, max_new_tokens), policy
 
 
 def writer_quality(setup: InductionSetup, policy=None, sampling: SamplingParams | None = None) -> dict[str, float]:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from transformers import PreTrainedTokenizerBase
 
 from persona_dagster.personas.evidence_digest import digest_lines
-from persona_dagster.personas.heuristic_writer import write_persona
+from persona_dagster.personas.heuristic_writer import write_persona, write_persona_within
 from persona_dagster.personas.memories import IntentMemory
 from persona_dagster.personas.memory_clusters import MemoryCluster
-from persona_dagster.personas.policy_tokenizer import build_prompt
+from persona_dagster.personas.policy_tokenizer import build_prompt, encode_completion
 from persona_dagster.personas.quality import Persona, PersonaScorer, QualityScore
 
 
@@ -26,6 +26,10 @@ class InductionTask:
     other_evidence: tuple[tuple[str, ...], ...]
     prompt: str
     teacher: Persona
+    # The policy's supervised target: the teacher, rewritten shorter where it would not end inside the policy's
+    # completion budget. Sampled at 40 new tokens, π0 ran out of tokens on the third of the teacher's texts that
+    # are longer (21-60 tokens, 2026-12-04) and DPO learnt to cut services to finish; π0 now learns to finish.
+    target: Persona
 
     def score(self, scorer: PersonaScorer, completion: str) -> QualityScore:
         """Quality of a written 'label: description' as this cluster's persona."""
@@ -56,8 +60,8 @@ def cluster_prompt(evidence: Sequence[IntentMemory], tokenizer: PreTrainedTokeni
 
 
 def sft_examples(tasks: Sequence[InductionTask]) -> list[tuple[str, str]]:
-    """(prompt, teacher persona) pairs: the supervised data of the initial policy π0."""
-    return [(t.prompt, t.teacher.text) for t in tasks]
+    """(prompt, target persona) pairs: the supervised data of the initial policy π0."""
+    return [(t.prompt, t.target.text) for t in tasks]
 
 
 def induction_tasks(
@@ -66,8 +70,13 @@ def induction_tasks(
     teachers: Sequence[Persona],
     tokenizer: PreTrainedTokenizerBase,
     max_prompt_tokens: int = 512,
+    max_new_tokens: int | None = None,
 ) -> list[InductionTask]:
+    """One task per cluster; with max_new_tokens, each target is the teacher written to end (EOS included) inside it."""
     by_id = {m.memory_id: m for m in memories}
+
+    def fits(text: str) -> bool:
+        return max_new_tokens is None or len(encode_completion(tokenizer, text)) <= max_new_tokens
     by_user: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for cluster in clusters:
         by_user[cluster.user_id].append(cluster.memory_ids)
@@ -79,6 +88,7 @@ def induction_tasks(
             other_evidence=tuple(ids for ids in by_user[c.user_id] if ids != c.memory_ids),
             prompt=cluster_prompt([by_id[i] for i in c.memory_ids], tokenizer, max_prompt_tokens),
             teacher=teacher,
+            target=teacher if fits(teacher.text) else write_persona_within([by_id[i] for i in c.memory_ids], fits),
         )
         for c, teacher in zip(clusters, teachers, strict=True)
     ]

@@ -24,6 +24,8 @@ _QUOTED = re.compile(r"[\"“”`]([^\"“”`]{2,40})[\"“”`]")
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _ORDINAL_OR_CLOCK = re.compile(r"^\d+(?:st|nd|rd|th|am|pm|h|x|k|m|s|d)$", re.IGNORECASE)
 _SUFFIXES = (("ies", "y"), ("sses", "ss"), ("es", ""), ("s", ""), ("ing", ""), ("ed", ""), ("e", ""))
+# Agent nouns name who does a task ('cost reviewer', 'database manager', 'data analyst'): read as their verb.
+_AGENT_SUFFIXES = (("ers", ""), ("er", ""), ("ors", ""), ("or", ""), ("ysts", "yz"), ("yst", "yz"))
 MAX_NAME_TOKENS = 4
 
 
@@ -36,6 +38,17 @@ def stem(word: str) -> str:
             w = w[: len(w) - len(suffix)] + replacement
             break
     return w.replace("yz", "ys")
+
+
+def verb_stems(word: str) -> set[str]:
+    """stem(word), and for an agent noun ('reviewer', 'auditor', 'analyst') the stem of its verb too."""
+    found = {stem(word)}
+    w = word.lower().removesuffix("'s")
+    for suffix, replacement in _AGENT_SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            found.add(stem(w[: len(w) - len(suffix)] + replacement))
+            break
+    return found
 
 
 # Capitalised or shaped like a name, yet generic: roles, formats and units, not products.
@@ -130,7 +143,8 @@ class NameIndex:
 
 
 def take_stem_bags(tokens: Sequence[Token], names: Iterable[str], reusable: Sequence[Token] = ()) -> set[str]:
-    """Names whose content-word stems all occur in one sentence, in any order ('builds data pipelines').
+    """Names whose content-word stems all occur in one sentence, in any order ('builds data pipelines', 'data
+    pipeline builder': an agent noun stands for its verb).
 
     A name of 3+ words may miss one, if what is there names no other ('builds pipelines', but not
     'deploys ML models' for train_ml_model, whose 'ml model' is deploy_ml_model's too). Tokens in
@@ -139,7 +153,7 @@ def take_stem_bags(tokens: Sequence[Token], names: Iterable[str], reusable: Sequ
     wanted = {name: {s for p, s in zip(name_parts(name), stems(name)) if p not in STOP_WORDS} for name in names}
     found = set()
     for sentence in sorted({t.sentence for t in tokens}):
-        free = {stem(t.text) for t in tokens if t.sentence == sentence and (not t.used or t in reusable)}
+        free = {s for t in tokens if t.sentence == sentence and (not t.used or t in reusable) for s in verb_stems(t.text)}
         for name, words in wanted.items():
             present = words & free
             if not words or not present:

@@ -1,12 +1,13 @@
 """Persona quality: cohesion, alignment, truthfulness and specificity against the user's memories.
 
-final = cohesion^0.20 * alignment^0.25 * truthfulness^0.35 * specificity^0.20, in [0, 1]
-(a weighted geometric mean). Geometric because a persona must hold on every axis: a text that
+final = cohesion^0.20 * alignment^0.25 * truthfulness^0.35 * specificity^0.20 * label_focus^0.15, in [0, 1]
+(a weighted geometric mean, the exponents normalised to sum to 1). Geometric because a persona must hold on every axis: a text that
 claims nothing (specificity 0), only hallucinates (truthfulness 0) or is about another persona
 (alignment 0) scores 0 however it does elsewhere; an arithmetic mean would give an empty text
 truthfulness and cohesion for free, ranking it above partly right personas. Truthfulness weighs
 most because the method's hard rule is "no claim without evidence"; alignment and specificity say
-whether the text is about *this* evidence. Cohesion judges the clustering, not the writing: it is
+whether the description is about *this* evidence, label focus whether the label names what the evidence is
+mostly about (without it the label was free: DPO drifted labels to 'User focused on this website'). Cohesion judges the clustering, not the writing: it is
 the same for every candidate of one cluster, so it scales a prompt's scores without reordering them.
 
 Cheap ways up are closed: claims are read from fluent text as well as from the notation, a name the
@@ -57,6 +58,7 @@ class QualityWeights:
     alignment: float = 0.25
     truthfulness: float = 0.35
     specificity: float = 0.20
+    label_focus: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class QualityScore:
     alignment: float
     truthfulness: float
     specificity: float
+    label_focus: float
     final: float
 
 
@@ -88,6 +91,20 @@ def coverage(claims: Claims, facts: EvidenceFacts) -> float:
 def specificity(claims: Claims, facts: EvidenceFacts, text: str = "") -> float:
     """Coverage of the evidence, discounted by the text's repetition and template boilerplate."""
     return coverage(claims, facts) * (1.0 - repetition(text)) * (1.0 - boilerplate(text))
+
+
+def label_focus(label: Claims, facts: EvidenceFacts) -> float:
+    """How far the label names what the evidence is mostly about, in [0, 1].
+
+    For task intents and for services apart: the support of the best-supported one the label names over the
+    top one's support; the mean of the two (services alone when the evidence has no task). 'Cost reviewer
+    focused on billing' over evidence mostly of review_costs in billing scores 1; a label naming a side
+    service scores its share; one naming nothing of the evidence scores 0, as an empty description does.
+    """
+    parts = [max((support[item] for item in named if item in support), default=0) / max(support.values())
+             for named, support in ((label.task_intents, facts.task_intents), (label.services, facts.services))
+             if support]
+    return float(np.mean(parts)) if parts else 0.0
 
 
 def cohesion(vectors: np.ndarray) -> float:
@@ -157,8 +174,8 @@ class PersonaScorer:
         """Score one persona; other_evidence holds the evidence ids of the user's other personas.
 
         Truthfulness checks every claim, the label's included; alignment and specificity read the
-        description, so a label with no description (a truncated persona) scores 0, and so does a
-        description without a label: a consumer has nothing to show for it.
+        description and label focus the label, so a label with no description (a truncated persona)
+        scores 0, and so does a description without a label: a consumer has nothing to show for it.
         """
         facts, own_centroid, cohesion_value = self._evidence(persona.evidence_ids)
         described = self.claims(persona.description)
@@ -169,6 +186,7 @@ class PersonaScorer:
             "alignment": alignment(description, own_centroid, others),
             "truthfulness": truthfulness(self.claims(persona.text), facts),
             "specificity": specificity(described, facts, persona.description),
+            "label_focus": label_focus(self.claims(persona.label), facts),
         }
-        final = weighted_geometric_mean(parts, self.weights) if persona.label.strip() else 0.0
+        final = weighted_geometric_mean(parts, self.weights)
         return QualityScore(**parts, final=final)

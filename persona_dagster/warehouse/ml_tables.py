@@ -35,7 +35,7 @@ create table if not exists ml.intent_memories (
 create table if not exists ml.induced_personas (
     user_id varchar not null, cluster_id varchar not null, label varchar not null, description varchar not null,
     evidence_memory_ids varchar[] not null, cohesion double not null, alignment double not null,
-    truthfulness double not null, specificity double not null, final_score double not null,
+    truthfulness double not null, specificity double not null, label_focus double, final_score double not null,
     policy_version varchar not null
 );
 create table if not exists ml.persona_drift (
@@ -59,6 +59,8 @@ def ensure_ml_tables(con: duckdb.DuckDBPyConnection) -> None:
     if old:
         con.execute("drop table ml.service_recommendations")
     con.execute(ML_DDL)
+    # Personas written before the label was scored lack its column; the next induced_personas run replaces them all.
+    con.execute("alter table ml.induced_personas add column if not exists label_focus double")
 
 
 def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, where: str = "true",

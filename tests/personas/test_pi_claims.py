@@ -87,7 +87,7 @@ def test_dates_months_years_and_weekdays_are_claimed() -> None:
 def test_a_task_missing_a_word_is_claimed_only_when_no_sibling_task_fits() -> None:
     vocabulary = ClaimVocabulary(frozenset(), frozenset(),
                                  frozenset({"train_ml_model", "deploy_ml_model", "build_data_pipeline"}))
-    assert extract_claims("Ml model trainer: deploys ML models.", vocabulary).task_intents == {"deploy_ml_model"}
+    assert extract_claims("Ml model user: deploys ML models.", vocabulary).task_intents == {"deploy_ml_model"}
     assert extract_claims("Builds pipelines.", vocabulary).task_intents == {"build_data_pipeline"}
     assert extract_claims("Trains and deploys ML models.", vocabulary).task_intents == {"train_ml_model",
                                                                                       "deploy_ml_model"}
@@ -117,3 +117,13 @@ def test_a_name_written_as_a_service_with_catalogue_pages_after_it_is_an_unknown
     # The notation after a real service, and parentheses around other words, claim no invented service.
     claims = extract_claims("Builds pipelines in dataworks (workspaces), daily (mostly mornings).", vocabulary)
     assert claims.unknown_entities == frozenset() and claims.pages == {"dataworks;workspaces"}
+
+
+def test_an_agent_noun_names_its_task() -> None:
+    vocabulary = ClaimVocabulary(frozenset(), frozenset(), frozenset({
+        "review_costs", "manage_databases", "analyze_data", "audit_security", "train_ml_model", "store_files"}))
+    for text, task in [("Cost reviewer", "review_costs"), ("Database managers", "manage_databases"),
+                       ("Data analyst", "analyze_data"), ("Security auditor", "audit_security"),
+                       ("ML model trainer", "train_ml_model"), ("File storer", "store_files")]:
+        assert extract_claims(text, vocabulary).task_intents == {task}, text
+    assert extract_claims("Database user focused on cost data", vocabulary).task_intents == frozenset()

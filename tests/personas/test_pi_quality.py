@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from persona_dagster.personas.heuristic_writer import write_persona
+from persona_dagster.personas.heuristic_writer import write_persona, write_persona_within
 from persona_dagster.personas.memories import memories_from_segments
 from persona_dagster.personas.memory_clusters import cluster_memories
 from persona_dagster.personas.memory_features import TermEmbedder
@@ -136,8 +136,29 @@ def test_a_label_without_description_scores_zero(toy) -> None:
     assert truncated.description == ""
     assert scorer.score(truncated, [other.memory_ids]) == QualityScore(
         cohesion=pytest.approx(scorer.score(persona).cohesion), alignment=0.0, truthfulness=1.0, specificity=0.0,
-        final=0.0,
+        label_focus=1.0, final=0.0,
     )
+
+
+@pytest.mark.parametrize(("label", "focus"), [
+    ("Monitoring user focused on cloudwatch and health", 1.0),  # the top task and the top service
+    ("Cloudwatch monitoring specialist", 1.0),
+    ("Monitoring specialist", 0.5),  # what kind of user, not where
+    ("Health user", None),  # a side service of the evidence: its support over the top service's
+    ("User focused on this website", 0.0),  # what two-round DPO drifted labels to (2026-12-04)
+])
+def test_the_label_is_scored_by_how_far_it_names_what_the_evidence_is_mostly_about(toy, label, focus) -> None:
+    scorer, own, other, persona = _two_persona_user(toy)
+    labelled = Persona(label, persona.description, persona.evidence_ids)
+    score = scorer.score(labelled, [other.memory_ids])
+    best = scorer.score(persona, [other.memory_ids])
+    assert score.truthfulness == 1.0 and score.specificity == best.specificity, "only the label differs"
+    if focus is None:
+        assert 0.0 < score.label_focus < 0.5
+    else:
+        assert score.label_focus == pytest.approx(focus)
+    assert (score.final < best.final) == (score.label_focus < 1.0)
+    assert (score.final == 0.0) == (score.label_focus == 0.0)
 
 
 def test_heuristic_writer_names_intent_services_pages_frequency_and_time(toy) -> None:
@@ -147,6 +168,21 @@ def test_heuristic_writer_names_intent_services_pages_frequency_and_time(toy) ->
     assert persona.description.endswith(", almost every day. Most sessions are in the morning.")
     assert persona.evidence_ids == own.memory_ids
     assert Persona.from_text(persona.text, persona.evidence_ids) == persona
+
+
+def test_a_writer_held_to_a_length_drops_pages_then_services_and_keeps_the_label(toy) -> None:
+    memories, _, _ = toy
+    scorer, own, other, persona = _two_persona_user(toy)
+    evidence = [m for m in memories if m.memory_id in set(own.memory_ids)]
+    words = len(persona.text.split())
+    assert write_persona_within(evidence, lambda text: True) == persona
+    shorter = write_persona_within(evidence, lambda text: len(text.split()) < words)
+    assert len(shorter.text.split()) < words and shorter.label == persona.label
+    assert scorer.claims(shorter.text).services == scorer.claims(persona.text).services, "pages go first"
+    assert len(scorer.claims(shorter.text).pages) < len(scorer.claims(persona.text).pages)
+    shortest = write_persona_within(evidence, lambda text: False)
+    assert scorer.claims(shortest.text).services == {"cloudwatch"} and shortest.label.startswith("Monitoring user")
+    assert scorer.score(shortest, [other.memory_ids]).truthfulness == 1.0
 
 
 def test_a_description_without_label_scores_zero(toy) -> None:
@@ -162,7 +198,7 @@ def test_truthful_first_ranks_a_higher_scoring_hallucination_below_every_support
     from persona_dagster.personas.induction_tasks import InductionTask
 
     scorer, own, other, persona = _two_persona_user(toy)
-    task = InductionTask("u00", "u00#0", tuple(own.memory_ids), (tuple(other.memory_ids),), "prompt", persona)
+    task = InductionTask("u00", "u00#0", tuple(own.memory_ids), (tuple(other.memory_ids),), "prompt", persona, persona)
     honest = "Monitoring specialist: " + FLUENT
     lying = "Monitoring specialist: " + FLUENT.replace(" and Health", ", SageMaker notebooks and Health")
     # As the score ranks them, the lie may well come first: pretend it scores higher.

@@ -15,6 +15,7 @@ select
     alignment,
     truthfulness,
     specificity,
+    label_focus,
     final_score,
     policy_version
 from personas

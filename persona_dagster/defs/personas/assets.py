@@ -88,7 +88,7 @@ def persona_policy(context: dg.AssetExecutionContext, config: PersonaPolicyConfi
         import mlflow as ml
 
         setup, policy = start_policy(config.backbone, train, models.path, config.max_prompt_tokens,
-                                     config.max_tasks, adapter, config.seed)
+                                     config.max_tasks, adapter, config.seed, config.max_new_tokens)
         backbone = describe(policy)
         ml.log_params({**config.model_dump(), **{f"policy_{k}": v for k, v in backbone.items()},
                        "memories": len(train), "tasks": len(setup.tasks), "cutoff": str(split.cutoff)})
@@ -163,7 +163,7 @@ def induced_personas(context: dg.AssetExecutionContext, config: PersonaPolicyCon
         "user_id": task.user_id, "cluster_id": task.cluster_id, "label": persona.label,
         "description": persona.description, "evidence_memory_ids": list(task.evidence_ids),
         "cohesion": score.cohesion, "alignment": score.alignment, "truthfulness": score.truthfulness,
-        "specificity": score.specificity, "final_score": score.final, "policy_version": stored.version,
+        "specificity": score.specificity, "label_focus": score.label_focus, "final_score": score.final, "policy_version": stored.version,
     } for task, persona, score in chosen])
     with warehouse.get_connection() as con:
         ensure_ml_tables(con)
