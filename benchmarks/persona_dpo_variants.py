@@ -14,6 +14,7 @@ the judge's figures, three π0 -> πθ examples, and πθ − π0 with 95% paire
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import time
@@ -70,10 +71,12 @@ def main() -> None:
     setup, policy = start_policy("smollm2-135m-instruct", split.before(memories, split.train_users),
                                  args.data / "models", PROMPT_TOKENS, args.tasks, AdapterParams(r=8, alpha=16), 0,
                                  None if args.full_teacher else args.new_tokens)
-    fitted = "" if args.full_teacher else f"_fit{args.new_tokens}"
-    cache = args.data / "lab" / f"pi0_e{args.sft_epochs}_u{args.users}_t{args.tasks}{fitted}"
+    examples = sft_examples(setup.tasks)
+    # Keyed by the SFT data itself: a change of prompt or teacher trains a new π0.
+    digest = hashlib.sha256(json.dumps(examples).encode()).hexdigest()[:10]
+    cache = args.data / "lab" / f"pi0_e{args.sft_epochs}_{digest}"
     if not cache.exists():
-        supervised_finetune(policy, setup.tokenizer, sft_examples(setup.tasks),
+        supervised_finetune(policy, setup.tokenizer, examples,
                             SFTParams(epochs=args.sft_epochs, learning_rate=2e-3, batch_size=4, seed=0))
         save_policy(policy, setup.tokenizer, cache)
     print(f"π0 ready in {time.perf_counter() - started:.0f} s ({cache})", flush=True)

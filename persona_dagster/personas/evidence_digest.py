@@ -6,6 +6,9 @@ heuristic teacher's persona, written from all of them, were not in the prompt. S
 teaches the policy to name what it was not shown: hallucination, trained in (demo data, 2026-12-04).
 The digest counts what the teacher reads (services, their pages, tasks, days, times of day) over
 every memory, most supported first, so the prompt's budget cuts the least supported items.
+The habit is stated in the teacher's words, not left to arithmetic: from "on 9 of 14 days" π0 wrote
+"almost every day" for 10 of its 17 frequency claims on held-out users, unsupported each time (seed 8,
+2026-12-06).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from persona_dagster.personas.evidence import EvidenceFacts
+from persona_dagster.personas.heuristic_writer import FREQUENCY_PHRASE
 from persona_dagster.personas.memories import IntentMemory
 from persona_dagster.personas.notation import split_page_token
 
@@ -37,7 +41,8 @@ def digest_lines(memories: Sequence[IntentMemory]) -> list[str]:
     if not memories:
         return []
     facts = EvidenceFacts.of(memories)
-    lines = [f"{facts.n_memories} memories on {facts.active_days} of {facts.span_days} days; "
+    habit = f" ({FREQUENCY_PHRASE[facts.frequency]})" if facts.frequency else ""
+    lines = [f"{facts.n_memories} memories on {facts.active_days} of {facts.span_days} days{habit}; "
              f"{_counted(facts.times_of_day)}."]
     if facts.task_intents:
         lines.append(f"Tasks: {_counted(facts.task_intents)}.")

@@ -33,7 +33,7 @@ _THIRD_PERSON = {"setup": "sets up"}
 _AGENT = {"setup": "setup specialist", "monitor": "monitor", "protect": "protector", "audit": "auditor",
           "migrate": "migrator", "analyze": "analyst"}
 _UNCOUNTABLE = {"access", "data", "security", "ml"}
-_FREQUENCY_PHRASE = {"daily": "almost every day", "weekly": "every week", "occasionally": "now and then"}
+FREQUENCY_PHRASE = {"daily": "almost every day", "weekly": "every week", "occasionally": "now and then"}
 
 
 def _frequent(counts: Counter[str], n_memories: int, limit: int) -> list[str]:
@@ -107,7 +107,7 @@ def write_persona(evidence: Sequence[IntentMemory], limits: WriterLimits = Write
     doing = join_list([task_activity(i) for i in intents])
     sentence = f"{doing[:1].upper() + doing[1:]} in {used}" if intents else f"Works in {used}"
     if facts.frequency:
-        sentence += f", {_FREQUENCY_PHRASE[facts.frequency]}"
+        sentence += f", {FREQUENCY_PHRASE[facts.frequency]}"
     description = sentence + "."
     if facts.dominant_time_of_day:
         description += f" Most sessions are in the {facts.dominant_time_of_day}."

@@ -31,7 +31,8 @@ def test_the_digest_counts_every_memory_most_supported_first() -> None:
                 memory(2, ("budgets",), ("budgets;alerts",), hour=20, intent="budgets")]
     memories[2] = IntentMemory(**{**memories[2].__dict__, "intent_source": "service"})
     lines = digest_lines(memories)
-    assert lines[0] == "3 memories on 3 of 3 days; morning 2, evening 1."
+    assert lines[0] == "3 memories on 3 of 3 days (almost every day); morning 2, evening 1."
+    assert digest_lines([memory(0, ("ecs",), ())])[0] == "1 memories on 1 of 1 days; morning 1."  # no habit from a day
     assert lines[1] == "Tasks: review_costs 2."  # a service-sourced intent is not a task
     assert lines[2:] == ["billing in 2: invoices, payments.", "budgets in 2: alerts."]
     many = [memory(0, ("ecs",), tuple(f"ecs;p{k}" for k in range(MAX_PAGES + 3)))]
