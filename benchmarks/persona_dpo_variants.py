@@ -1,8 +1,8 @@
 """Groupwise-DPO variants from one π0, each judged (greedy) on the same held-out users: paired πθ − π0.
 
     python benchmarks/persona_dpo_variants.py --data DIR \
-        --variants '[{"dpo_tasks": 4}, {"dpo_tasks": 24, "teacher_in_group": true}]' \
-        [--users 12] [--heldout 20] [--tasks 24] [--eval-tasks 20] [--sft-epochs 2] [--new-tokens 40]
+        --variants '[{"dpo_tasks": 4}, {"dpo_tasks": 24, "teacher_in_group": true}, {"dpo_tasks": 24, "dpo_from": 24}]' \
+        [--users 12] [--heldout 20] [--tasks 24] [--pool 48] [--eval-tasks 20] [--sft-epochs 2] [--new-tokens 40]
 
 DIR holds a built warehouse (`make demo`, or a development draw) and the packaged backbone in its models/.
 π0 is the demo's SFT (192-token prompts, LoRA r=8, lr 2e-3, batch 4), trained once and cached under DIR/lab/;
@@ -60,6 +60,9 @@ def main() -> None:
     parser.add_argument("--sft-epochs", type=int, default=2)
     parser.add_argument("--new-tokens", type=int, default=40)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--pool", type=int, default=0,
+                        help="clusters of the training users to build (>= --tasks): a variant's 'dpo_from' may start "
+                             "its groups past the --tasks that SFT saw")
     parser.add_argument("--full-teacher", action="store_true",
                         help="SFT on the teacher's full texts, not those rewritten to end inside --new-tokens")
     args = parser.parse_args()
@@ -69,9 +72,9 @@ def main() -> None:
     split = split_induction(memories, args.users, args.heldout, 0.7, 0)
     started = time.perf_counter()
     setup, policy = start_policy("smollm2-135m-instruct", split.before(memories, split.train_users),
-                                 args.data / "models", PROMPT_TOKENS, args.tasks, AdapterParams(r=8, alpha=16), 0,
-                                 None if args.full_teacher else args.new_tokens)
-    examples = sft_examples(setup.tasks)
+                                 args.data / "models", PROMPT_TOKENS, max(args.tasks, args.pool),
+                                 AdapterParams(r=8, alpha=16), 0, None if args.full_teacher else args.new_tokens)
+    examples = sft_examples(setup.tasks[:args.tasks])
     # Keyed by the SFT data itself: a change of prompt or teacher trains a new π0.
     digest = hashlib.sha256(json.dumps(examples).encode()).hexdigest()[:10]
     cache = args.data / "lab" / f"pi0_e{args.sft_epochs}_{digest}"
@@ -102,16 +105,18 @@ def main() -> None:
     for variant in json.loads(args.variants):
         overrides = dict(variant)
         dpo_tasks, k = overrides.pop("dpo_tasks", 4), overrides.pop("k", 3)
+        dpo_from = overrides.pop("dpo_from", 0)
         temperature = overrides.pop("temperature", 0.8)
         sampling = SamplingParams(k=k, temperature=temperature, top_k=50, max_new_tokens=args.new_tokens, seed=0)
         params = GroupwiseParams(**{**DPO_DEFAULTS, **overrides, "sampling": sampling})
         model, _ = load_policy(cache)
         started = time.perf_counter()
-        rounds = train_groupwise_dpo(model, setup.tokenizer, setup.tasks[:dpo_tasks], setup.scorer, params)
+        groups = setup.tasks[dpo_from:dpo_from + dpo_tasks]
+        rounds = train_groupwise_dpo(model, setup.tokenizer, groups, setup.scorer, params)
         seconds = time.perf_counter() - started
         texts, metrics, parts = judge(model)
         changed = sum(a[0] != b[0] for a, b in zip(texts, pi0_texts, strict=True))
-        print(f"== {json.dumps(variant)}: DPO {seconds:.0f} s, {changed}/{len(texts)} personas changed, rounds "
+        print(f"== {json.dumps(variant)}: {len(groups)} groups, DPO {seconds:.0f} s, {changed}/{len(texts)} personas changed, rounds "
               f"{[(round(r.mean_quality, 3), r.n_groups, round(r.reward_accuracy, 2)) for r in rounds]}", flush=True)
         print(f"   πθ: {_means(metrics)}\n   reward {parts}")
         for i in range(min(3, len(texts))):

@@ -65,4 +65,6 @@ def test_a_task_budget_is_spread_over_users_largest_cluster_first() -> None:
     # Past one per user, second clusters follow; no budget or a large one keeps every cluster.
     more = spread_over_users(clusters, len(users) + 1)
     assert more[:-1] == picked and more[-1].cluster_id.endswith("#1")
-    assert spread_over_users(clusters, None) == clusters == spread_over_users(clusters, 10 * len(clusters))
+    assert spread_over_users(clusters, None) == clusters
+    everything = spread_over_users(clusters, 10 * len(clusters))
+    assert sorted(everything, key=clusters.index) == clusters and everything[:len(users) + 1] == more
