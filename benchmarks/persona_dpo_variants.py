@@ -52,7 +52,8 @@ def _means(metrics: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, type=Path)
-    parser.add_argument("--variants", required=True, help="JSON list of GroupwiseParams overrides (+ dpo_tasks, k, temperature)")
+    parser.add_argument("--variants", required=True,
+                        help="JSON list of GroupwiseParams overrides (+ dpo_tasks, dpo_from, k, temperature, sampling_seed)")
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--heldout", type=int, default=20)
     parser.add_argument("--tasks", type=int, default=24)
@@ -107,7 +108,8 @@ def main() -> None:
         dpo_tasks, k = overrides.pop("dpo_tasks", 4), overrides.pop("k", 3)
         dpo_from = overrides.pop("dpo_from", 0)
         temperature = overrides.pop("temperature", 0.8)
-        sampling = SamplingParams(k=k, temperature=temperature, top_k=50, max_new_tokens=args.new_tokens, seed=0)
+        sampling = SamplingParams(k=k, temperature=temperature, top_k=50, max_new_tokens=args.new_tokens,
+                                  seed=overrides.pop("sampling_seed", 0))
         params = GroupwiseParams(**{**DPO_DEFAULTS, **overrides, "sampling": sampling})
         model, _ = load_policy(cache)
         started = time.perf_counter()
